@@ -1,0 +1,106 @@
+"""Numbered schema migrations, append-only, applied on every open (sqlite-utils' Migrations).
+
+Never edit a migration that has shipped: add the next one. Key columns are NOT NULL (the whole
+meter is miner '' rather than NULL, since NULLs never collide in a unique index), so re-imports
+and re-runs of `record` hit the unique keys instead of adding rows.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("elecost")
+
+
+@migrations(name="001_initial")
+def m001_initial(db: Database) -> None:
+    """Rates as the original `electricity_rates`; readings keyed by miner id; cost rows as `electricity_costs`."""
+    db.execute(
+        """
+        CREATE TABLE rates (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            description TEXT,
+            active INTEGER NOT NULL DEFAULT 0,
+            location TEXT NOT NULL,
+            timezone TEXT NOT NULL,
+            rate_type TEXT NOT NULL,
+            flat_rate_usd_per_kwh REAL,
+            tou_schedule TEXT,
+            tiered_rates TEXT,
+            daily_service_charge_usd REAL NOT NULL DEFAULT 0,
+            demand_charge_usd_per_kw REAL NOT NULL DEFAULT 0,
+            demand_interval_minutes INTEGER NOT NULL DEFAULT 15,
+            billing_cycle_day INTEGER NOT NULL DEFAULT 1,
+            utility_name TEXT,
+            account_number TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE miners (
+            id INTEGER PRIMARY KEY,
+            location TEXT NOT NULL,
+            name TEXT NOT NULL,
+            UNIQUE (location, name)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE readings (
+            miner_id INTEGER NOT NULL REFERENCES miners(id),
+            timestamp_s INTEGER NOT NULL,
+            power_w REAL NOT NULL,
+            duration_s INTEGER,
+            PRIMARY KEY (miner_id, timestamp_s)
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE dirty (
+            location TEXT NOT NULL,
+            start_s INTEGER NOT NULL,
+            end_s INTEGER NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE costs (
+            id INTEGER PRIMARY KEY,
+            timestamp TEXT NOT NULL,
+            location TEXT NOT NULL,
+            miner_ip TEXT NOT NULL,
+            period_start_s INTEGER NOT NULL,
+            period_end_s INTEGER NOT NULL,
+            billing_period_start_s INTEGER NOT NULL,
+            duration_hours REAL NOT NULL,
+            total_kwh REAL NOT NULL,
+            avg_power_kw REAL NOT NULL,
+            peak_power_kw REAL NOT NULL,
+            rate_id INTEGER,
+            rate_name TEXT NOT NULL,
+            avg_rate_usd_per_kwh REAL NOT NULL,
+            energy_cost_usd REAL NOT NULL,
+            demand_charge_usd REAL NOT NULL,
+            service_charge_usd REAL NOT NULL,
+            total_cost_usd REAL NOT NULL,
+            tou_breakdown_usd TEXT NOT NULL,
+            UNIQUE (location, miner_ip, period_start_s)
+        )
+        """
+    )
+    db.execute("CREATE INDEX costs_by_time ON costs (period_start_s)")
+
+
+@migrations(name="002_breakdowns")
+def m002_breakdowns(db: Database) -> None:
+    """Cost rows keep tiered energy cost per block (as bills show it) and kWh per TOU period."""
+    db.execute("ALTER TABLE costs ADD COLUMN tier_breakdown_usd TEXT NOT NULL DEFAULT '{}'")
+    db.execute("ALTER TABLE costs ADD COLUMN tou_breakdown_kwh TEXT NOT NULL DEFAULT '{}'")

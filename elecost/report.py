@@ -1,0 +1,271 @@
+"""Cost records -> JSON-ready dicts and Rich tables. Rounding happens here and only here.
+
+Money is rounded half-up to cents when shown; a shown total is the rounded sum of the unrounded
+parts (contract section 4), so it can differ by a cent from the sum of the shown parts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rich.console import RenderableType
+from rich.table import Table
+
+from elecost.instants import iso
+from elecost.summary import Summary
+from elecost.tariffs.calc import CostRecord
+from elecost.tariffs.load import tariff_to_mapping
+from elecost.tariffs.model import Tariff, mask_account
+from elecost.tariffs.schedule import price_in_force
+
+CENT = Decimal("0.01")
+MICRO = Decimal("0.000001")
+
+
+def cents(amount: Decimal) -> Decimal:
+    """Round money half-up to the cent."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _number(value: Decimal, step: Decimal = MICRO) -> float:
+    return float(value.quantize(step, rounding=ROUND_HALF_UP))
+
+
+def record_json(record: CostRecord, zone: ZoneInfo) -> dict[str, Any]:
+    """The contract's cost record (section 4), plus `tier_breakdown_usd` and `partial`."""
+    return {
+        "rate_name": record.rate_name,
+        "location": record.location,
+        "miner_ip": record.miner_ip or None,
+        "period_start": iso(record.period_start_s, zone),
+        "period_end": iso(record.period_end_s, zone),
+        "duration_hours": _number(record.duration_hours),
+        "total_kwh": _number(record.energy_kwh),
+        "avg_power_kw": _number(record.avg_power_kw),
+        "peak_power_kw": _number(record.peak_power_kw),
+        "avg_rate_usd_per_kwh": _number(record.avg_rate_usd_per_kwh),
+        "energy_cost_usd": float(cents(record.energy_cost_usd)),
+        "demand_charge_usd": float(cents(record.demand_charge_usd)),
+        "service_charge_usd": float(cents(record.service_charge_usd)),
+        "total_cost_usd": float(cents(record.total_cost_usd)),
+        "tou_breakdown_usd": {k: float(cents(v)) for k, v in record.tou_breakdown_usd.items()},
+        "tier_breakdown_usd": {k: float(cents(v)) for k, v in record.tier_breakdown_usd.items()},
+        "partial": record.partial,
+    }
+
+
+def _money(amount: Decimal) -> str:
+    return f"{cents(amount):,.2f}"
+
+
+def breakdown_table(record: CostRecord, zone: ZoneInfo, title: str) -> Table:
+    """One cost record as a two-column table: energy by period, charges, total."""
+    table = Table(title=title, title_justify="left", show_header=True)
+    table.add_column("item")
+    table.add_column("kWh / kW", justify="right")
+    table.add_column("USD", justify="right")
+    table.add_row("period", f"{iso(record.period_start_s, zone)} -> {iso(record.period_end_s, zone)}", "")
+    table.add_row("duration", f"{_number(record.duration_hours):g} h", "")
+    for name, amount in record.tou_breakdown_usd.items():
+        table.add_row(f"energy: {name}", "", _money(amount))
+    for name, amount in record.tier_breakdown_usd.items():
+        table.add_row(f"energy: {name}", "", _money(amount))
+    table.add_row("energy", f"{_number(record.energy_kwh):,.3f} kWh", _money(record.energy_cost_usd))
+    table.add_row("average rate", f"{_number(record.avg_rate_usd_per_kwh):.6f} $/kWh", "")
+    table.add_row("demand charge", f"peak {_number(record.peak_power_kw):,.3f} kW", _money(record.demand_charge_usd))
+    table.add_row("service charge", "", _money(record.service_charge_usd))
+    table.add_section()
+    table.add_row("total", "", _money(record.total_cost_usd), style="bold")
+    if record.partial:
+        table.caption = "partial billing period: demand and service charges prorated by time"
+    return table
+
+
+def records_table(
+    records: Sequence[CostRecord],
+    zone: ZoneInfo,
+    title: str,
+    label: str = "period",
+    labels: Sequence[str] | None = None,
+) -> Table:
+    """Cost records as rows (one per period, day, miner or location) with a totals row."""
+    table = Table(title=title, title_justify="left")
+    table.add_column(label, no_wrap=True)
+    table.add_column("kWh", justify="right")
+    table.add_column("peak kW", justify="right")
+    table.add_column("$/kWh", justify="right")
+    table.add_column("energy", justify="right")
+    table.add_column("demand", justify="right")
+    table.add_column("service", justify="right")
+    table.add_column("total", justify="right")
+    for index, record in enumerate(records):
+        table.add_row(
+            labels[index] if labels is not None else _row_label(record, zone, label),
+            f"{_number(record.energy_kwh):,.3f}",
+            f"{_number(record.peak_power_kw):,.3f}",
+            f"{_number(record.avg_rate_usd_per_kwh):.4f}",
+            _money(record.energy_cost_usd),
+            _money(record.demand_charge_usd),
+            _money(record.service_charge_usd),
+            _money(record.total_cost_usd),
+        )
+    if len(records) > 1:
+        zero = Decimal(0)
+        table.add_section()
+        table.add_row(
+            "total",
+            f"{_number(sum((r.energy_kwh for r in records), zero)):,.3f}",
+            "",
+            "",
+            _money(sum((r.energy_cost_usd for r in records), zero)),
+            _money(sum((r.demand_charge_usd for r in records), zero)),
+            _money(sum((r.service_charge_usd for r in records), zero)),
+            _money(sum((r.total_cost_usd for r in records), zero)),
+            style="bold",
+        )
+    return table
+
+
+def _row_label(record: CostRecord, zone: ZoneInfo, label: str) -> str:
+    if label == "miner":
+        return record.miner_ip or "(whole meter)"
+    if label == "location":
+        return record.location
+    start = iso(record.period_start_s, zone)[:16].replace("T", " ")
+    end = iso(record.period_end_s, zone)[:16].replace("T", " ")
+    if start[:10] == end[:10]:
+        end = end[11:]
+    return f"{start} - {end}" + (" partial" if record.partial else "")
+
+
+# --- rates -----------------------------------------------------------------------------------
+
+
+def rate_json(tariff: Tariff) -> dict[str, Any]:
+    """A tariff as contract keys, account number masked."""
+    data = tariff_to_mapping(tariff)
+    if "account_number" in data:
+        data["account_number"] = mask_account(data["account_number"])
+    return data
+
+
+def rate_yaml(tariff: Tariff, *, mask: bool) -> str:
+    """A tariff as YAML in the contract's key order (what `rate add` reads)."""
+    import yaml
+
+    data = rate_json(tariff) if mask else tariff_to_mapping(tariff)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=None)
+
+
+def rates_table(tariffs: Sequence[Tariff]) -> Table:
+    """Stored tariffs, one row each."""
+    table = Table(title="Rates", title_justify="left")
+    for column in ("name", "location", "type", "timezone", "active", "prices", "service $/day", "demand $/kW"):
+        table.add_column(column, justify="right" if "$" in column else "left")
+    for tariff in tariffs:
+        table.add_row(
+            tariff.name,
+            tariff.location,
+            tariff.rate_type,
+            tariff.timezone,
+            "yes" if tariff.active else "",
+            _prices(tariff),
+            f"{tariff.daily_service_charge_usd:f}",
+            f"{tariff.demand_charge_usd_per_kw:f}",
+        )
+    return table
+
+
+def _prices(tariff: Tariff) -> str:
+    if tariff.rate_type == "flat":
+        return f"${tariff.flat_rate_usd_per_kwh}/kWh"
+    if tariff.rate_type == "tiered":
+        return ", ".join(
+            f"${t.rate_usd_per_kwh}" + (f" to {t.up_to_kwh} kWh" if t.up_to_kwh else "") for t in tariff.tiered_rates
+        )
+    seen: dict[str, Decimal] = {}
+    for period in tariff.tou_schedule:
+        seen.setdefault(period.name, period.rate_usd_per_kwh)
+    return ", ".join(f"{name} ${rate}" for name, rate in seen.items())
+
+
+def current_price(tariff: Tariff, now_s: int) -> dict[str, Any]:
+    """The price in force at `now_s` and when it next changes, JSON-ready."""
+    zone = ZoneInfo(tariff.timezone)
+    name, rate, next_change = price_in_force(tariff, now_s)
+    return {
+        "rate_name": tariff.name,
+        "location": tariff.location,
+        "now": iso(now_s, zone),
+        "period": name,
+        "price_usd_per_kwh": float(rate) if rate is not None else None,
+        "next_change": iso(next_change, zone) if next_change is not None else None,
+        "daily_service_charge_usd": float(tariff.daily_service_charge_usd),
+        "demand_charge_usd_per_kw": float(tariff.demand_charge_usd_per_kw),
+    }
+
+
+# --- summaries and bills ---------------------------------------------------------------------
+
+
+def summary_json(summary: Summary, zone: ZoneInfo) -> dict[str, Any]:
+    """The contract's summary: one cost record for the span with `groups`, plus the run rate."""
+    data = record_json(summary.total, zone)
+    data["groups"] = [
+        {"group": label, **record_json(record, zone)}
+        for label, record in zip(summary.group_labels, summary.groups, strict=True)
+    ]
+    data["estimated_daily_cost_usd"] = float(cents(summary.daily_cost_usd))
+    data["estimated_monthly_cost_usd"] = float(cents(summary.monthly_cost_usd))
+    return data
+
+
+def summary_view(summary: Summary, zone: ZoneInfo, by: str, days: int) -> list[RenderableType]:
+    """The summary as tables: the groups with a totals row, then the TOU breakdown and run rate."""
+    total = summary.total
+    dates = f"{iso(total.period_start_s, zone)[:10]} to {iso(total.period_end_s, zone)[:10]}"
+    title = f"Costs, last {days} days of records ({dates})"
+    groups = records_table(summary.groups, zone, title, label=by, labels=summary.group_labels)
+    parts: list[RenderableType] = [groups]
+    if total.tou_breakdown_usd and by != "period":
+        tou = Table(title="Energy by TOU period", title_justify="left")
+        tou.add_column("period")
+        tou.add_column("kWh", justify="right")
+        tou.add_column("USD", justify="right")
+        for name, amount in total.tou_breakdown_usd.items():
+            tou.add_row(name, f"{_number(total.tou_energy_kwh.get(name, Decimal(0))):,.3f}", _money(amount))
+        parts.append(tou)
+    parts.append(
+        f"Run rate (last 7 days of records): ${_money(summary.daily_cost_usd)} a day, "
+        f"${_money(summary.monthly_cost_usd)} a month (30 days)"
+    )
+    return parts
+
+
+def bill_view(rows: Sequence[tuple[Tariff, CostRecord]]) -> list[RenderableType]:
+    """Bills as one table per location: a row per billing period, breakdowns beneath."""
+    parts: list[RenderableType] = []
+    by_location: dict[str, list[tuple[Tariff, CostRecord]]] = {}
+    for tariff, record in rows:
+        by_location.setdefault(tariff.location, []).append((tariff, record))
+    for location, items in by_location.items():
+        tariff = items[0][0]
+        zone = ZoneInfo(tariff.timezone)
+        records = [record for _, record in items]
+        parts.append(records_table(records, zone, f"Bills: {location} on {tariff.name!r} ({tariff.timezone})"))
+        breakdown = Table(title="Energy charges by TOU period / block", title_justify="left")
+        breakdown.add_column("billing period")
+        breakdown.add_column("item")
+        breakdown.add_column("USD", justify="right")
+        for record in records:
+            label = _row_label(record, zone, "period")
+            for name, amount in {**record.tou_breakdown_usd, **record.tier_breakdown_usd}.items():
+                breakdown.add_row(label, name, _money(amount))
+        if breakdown.row_count:
+            parts.append(breakdown)
+    if not parts:
+        parts.append("no bills: no location has both an active rate and readings in that span")
+    return parts

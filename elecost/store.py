@@ -1,0 +1,425 @@
+"""The SQLite store: one function opens it; writes are transactions; queries return plain data.
+
+Concurrency: WAL lets readers run beside one writer, a busy timeout makes a second writer wait
+instead of failing, and every write takes the write lock up front (BEGIN IMMEDIATE), so two cron
+jobs at once queue instead of deadlocking. Money is stored as REAL USD at full float precision
+(about 1e-9 USD on a row's amount), never rounded; cents exist only in what is shown.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from elecost.errors import InputError, Problem, UsageError
+from elecost.migrations import migrations
+from elecost.readings import Reading
+from elecost.tariffs.calc import CostRecord
+from elecost.tariffs.load import tariff_from_mapping, tariff_to_mapping
+from elecost.tariffs.model import Tariff
+
+BUSY_TIMEOUT_MS = 60_000
+# How far around a span readings are read, so a reading can reach into the span from before it.
+CONTEXT_S = 2 * 86_400
+
+
+def open_db(path: str | Path) -> Database:
+    """Open (creating if need be) an elecost database and bring its schema up to date."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db = Database(conn)
+    if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        with db.ensure_autocommit_on():
+            db.execute("PRAGMA journal_mode = wal")
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA synchronous = NORMAL")
+    if migrations.pending(db):
+        with write_transaction(db):
+            migrations.apply(db)
+    return db
+
+
+@contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """One atomic write: takes the write lock at once, commits on success, rolls back on any error."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    db.execute("COMMIT")
+
+
+def _now_text() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# --- rates ---------------------------------------------------------------------------------
+
+
+def _rate_row(tariff: Tariff) -> dict[str, Any]:
+    mapping = tariff_to_mapping(tariff)
+    row = {key: mapping.get(key) for key in _RATE_COLUMNS}
+    row["tou_schedule"] = json.dumps(mapping["tou_schedule"]) if "tou_schedule" in mapping else None
+    row["tiered_rates"] = json.dumps(mapping["tiered_rates"]) if "tiered_rates" in mapping else None
+    row["active"] = int(tariff.active)
+    return row
+
+
+_RATE_COLUMNS = (
+    "name",
+    "description",
+    "active",
+    "location",
+    "timezone",
+    "rate_type",
+    "flat_rate_usd_per_kwh",
+    "tou_schedule",
+    "tiered_rates",
+    "daily_service_charge_usd",
+    "demand_charge_usd_per_kw",
+    "demand_interval_minutes",
+    "billing_cycle_day",
+    "utility_name",
+    "account_number",
+)
+
+
+def _tariff_from_row(row: dict[str, Any]) -> Tariff:
+    data = {key: row[key] for key in _RATE_COLUMNS if row.get(key) is not None}
+    for key in ("tou_schedule", "tiered_rates"):
+        if key in data:
+            data[key] = json.loads(data[key])
+    data["active"] = bool(row["active"])
+    return tariff_from_mapping(data, f"rate {row['name']!r}")
+
+
+def add_rates(db: Database, tariffs: Sequence[Tariff]) -> None:
+    """Store new tariffs; a name already stored (or given twice) refuses the whole batch."""
+    names = [t.name for t in tariffs]
+    with write_transaction(db):
+        problems = [
+            Problem(t.source, None, "name", f"a rate named {t.name!r} already exists; use `rate update`")
+            for t in tariffs
+            if _rate_id(db, t.name) is not None or names.count(t.name) > 1
+        ]
+        if problems:
+            raise InputError(problems)
+        for tariff in tariffs:
+            now = _now_text()
+            db.table("rates").insert({**_rate_row(tariff), "created_at": now, "updated_at": now})
+            if tariff.active:
+                _make_only_active(db, tariff.name, tariff.location)
+
+
+def update_rate(db: Database, name: str, tariff: Tariff) -> None:
+    """Replace a stored tariff by a new version (which may rename it)."""
+    with write_transaction(db):
+        rate_id = _require_rate_id(db, name)
+        if tariff.name != name and _rate_id(db, tariff.name) is not None:
+            raise UsageError(f"a rate named {tariff.name!r} already exists")
+        was_active = bool(db.execute("SELECT active FROM rates WHERE id = ?", [rate_id]).fetchone()[0])
+        row = {**_rate_row(tariff), "updated_at": _now_text()}
+        row["active"] = int(tariff.active or was_active)
+        db.table("rates").update(rate_id, row)
+        if row["active"]:
+            _make_only_active(db, tariff.name, tariff.location)
+
+
+def remove_rate(db: Database, name: str) -> None:
+    """Delete a stored tariff; cost rows keep the rate's name."""
+    with write_transaction(db):
+        rate_id = _require_rate_id(db, name)
+        db.execute("UPDATE costs SET rate_id = NULL WHERE rate_id = ?", [rate_id])
+        db.execute("DELETE FROM rates WHERE id = ?", [rate_id])
+
+
+def activate_rate(db: Database, name: str) -> Tariff:
+    """Make a tariff the active one of its location (any other there is deactivated)."""
+    with write_transaction(db):
+        _require_rate_id(db, name)
+        tariff = get_rate(db, name)
+        _make_only_active(db, name, tariff.location)
+    return get_rate(db, name)
+
+
+def _make_only_active(db: Database, name: str, location: str) -> None:
+    db.execute("UPDATE rates SET active = (name = ?) WHERE location = ? OR name = ?", [name, location, name])
+
+
+def _rate_id(db: Database, name: str) -> int | None:
+    row = db.execute("SELECT id FROM rates WHERE name = ?", [name]).fetchone()
+    return int(row[0]) if row else None
+
+
+def _require_rate_id(db: Database, name: str) -> int:
+    rate_id = _rate_id(db, name)
+    if rate_id is None:
+        known = ", ".join(t.name for t in list_rates(db)) or "none yet; `elecost rate init` adds examples"
+        raise UsageError(f"no rate named {name!r} (rates: {known})")
+    return rate_id
+
+
+def list_rates(db: Database) -> list[Tariff]:
+    """Every stored tariff, by location then name."""
+    rows = db.query("SELECT * FROM rates ORDER BY location, name")
+    return [_tariff_from_row(row) for row in rows]
+
+
+def get_rate(db: Database, name: str) -> Tariff:
+    """A stored tariff by name; UsageError naming the known rates if there is none."""
+    rows = list(db.query("SELECT * FROM rates WHERE name = ?", [name]))
+    if not rows:
+        _require_rate_id(db, name)
+    return _tariff_from_row(rows[0])
+
+
+def rate_ids(db: Database) -> dict[str, int]:
+    """Rate name -> id."""
+    return {row["name"]: row["id"] for row in db.query("SELECT id, name FROM rates")}
+
+
+def active_rate(db: Database, location: str | None = None) -> Tariff:
+    """The active tariff of a location, or the only active one when no location is named."""
+    if location is not None:
+        rows = list(db.query("SELECT * FROM rates WHERE active AND location = ?", [location]))
+        if not rows:
+            raise UsageError(f"no active rate for location {location!r}; use `elecost rate activate NAME`")
+        return _tariff_from_row(rows[0])
+    rows = list(db.query("SELECT * FROM rates WHERE active ORDER BY location"))
+    if not rows:
+        raise UsageError("no active rate; add one with `elecost rate add FILE` and `elecost rate activate NAME`")
+    if len(rows) > 1:
+        places = ", ".join(row["location"] for row in rows)
+        raise UsageError(f"several locations have active rates ({places}); name one with --location")
+    return _tariff_from_row(rows[0])
+
+
+def active_rates(db: Database) -> dict[str, Tariff]:
+    """Location -> its active tariff."""
+    return {row["location"]: _tariff_from_row(row) for row in db.query("SELECT * FROM rates WHERE active")}
+
+
+# --- readings ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did: rows new, rows already stored, rows replaced, and bad rows skipped."""
+
+    added: int
+    unchanged: int
+    replaced: int
+    skipped: list[Problem]
+
+
+def miner_ids(db: Database, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Ids of (location, miner) pairs, creating the missing ones (inside the caller's transaction)."""
+    wanted = set(pairs)
+    known = {(row["location"], row["name"]): row["id"] for row in db.query("SELECT id, location, name FROM miners")}
+    for pair in wanted - known.keys():
+        cursor = db.execute("INSERT INTO miners (location, name) VALUES (?, ?)", list(pair))
+        known[pair] = int(cursor.lastrowid or 0)
+    return known
+
+
+def store_readings(
+    db: Database, readings: Sequence[Reading], *, replace: bool, skip_conflicts: bool
+) -> tuple[ImportResult, list[Problem]]:
+    """Write readings (each with a location by now) in the caller's transaction.
+
+    A reading whose key is stored with other values is a conflict. With `replace` it overwrites;
+    with `skip_conflicts` it is left out and listed; otherwise nothing is written and the
+    conflicts come back as problems.
+    """
+    ids = miner_ids(db, {(r.location or "", r.miner) for r in readings})
+    db.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS incoming "
+        "(miner_id INTEGER, timestamp_s INTEGER, power_w REAL, duration_s INTEGER, seq INTEGER)"
+    )
+    db.execute("DELETE FROM temp.incoming")
+    db.conn.executemany(
+        "INSERT INTO temp.incoming VALUES (?, ?, ?, ?, ?)",
+        (
+            (ids[(r.location or "", r.miner)], r.timestamp_s, float(r.power_w), r.duration_s, seq)
+            for seq, r in enumerate(readings)
+        ),
+    )
+    matched = "FROM temp.incoming i JOIN readings r ON r.miner_id = i.miner_id AND r.timestamp_s = i.timestamp_s "
+    same = "r.power_w = i.power_w AND r.duration_s IS i.duration_s"
+    conflicts = [row[0] for row in db.execute(f"SELECT i.seq {matched} WHERE NOT ({same}) ORDER BY i.seq")]
+    unchanged = db.execute(f"SELECT count(*) {matched} WHERE {same}").fetchone()[0]
+    problems = [
+        Problem(
+            readings[seq].path,
+            readings[seq].line,
+            "power_w",
+            "conflicts with the stored reading for this miner and timestamp; --replace overwrites it",
+        )
+        for seq in conflicts
+    ]
+    if problems and not replace and not skip_conflicts:
+        return ImportResult(0, unchanged, 0, []), problems
+    db.execute(f"DELETE FROM temp.incoming WHERE rowid IN (SELECT i.rowid {matched} WHERE {same})")
+    if not replace:
+        db.execute(f"DELETE FROM temp.incoming WHERE rowid IN (SELECT i.rowid {matched})")
+    written = db.execute("SELECT count(*) FROM temp.incoming").fetchone()[0]
+    db.execute(
+        "INSERT OR REPLACE INTO readings (miner_id, timestamp_s, power_w, duration_s) "
+        "SELECT miner_id, timestamp_s, power_w, duration_s FROM temp.incoming ORDER BY miner_id, timestamp_s"
+    )
+    _mark_dirty(db)
+    db.execute("DELETE FROM temp.incoming")
+    replaced = len(conflicts) if replace else 0
+    skipped = [] if replace else problems
+    return ImportResult(written - replaced, unchanged, replaced, skipped), []
+
+
+def _mark_dirty(db: Database) -> None:
+    """Note the span each location's new readings touch, for the next `record`."""
+    db.execute(
+        "INSERT INTO dirty (location, start_s, end_s) "
+        "SELECT m.location, min(i.timestamp_s) - ?, max(i.timestamp_s) + ? "
+        "FROM temp.incoming i JOIN miners m ON m.id = i.miner_id GROUP BY m.location",
+        [CONTEXT_S, CONTEXT_S],
+    )
+
+
+def stored_readings(db: Database, location: str, start_s: int, end_s: int) -> list[Reading]:
+    """Stored readings of a location in [start_s - CONTEXT_S, end_s + CONTEXT_S].
+
+    The margin lets a reading just before the span extend into it, and the one just after end
+    the last reading inside it, as they would in one readings file.
+    """
+    rows = db.execute(
+        "SELECT m.name, r.timestamp_s, r.power_w, r.duration_s FROM miners m "
+        "JOIN readings r ON r.miner_id = m.id WHERE m.location = ? AND r.timestamp_s BETWEEN ? AND ?",
+        [location, start_s - CONTEXT_S, end_s + CONTEXT_S],
+    )
+    return [
+        Reading("(stored)", 0, ts, Decimal(repr(power)), name, location, duration) for name, ts, power, duration in rows
+    ]
+
+
+def reading_span(db: Database, location: str) -> tuple[int, int] | None:
+    """First and last stored reading time of a location."""
+    row = db.execute(
+        "SELECT min(r.timestamp_s), max(r.timestamp_s) FROM readings r "
+        "JOIN miners m ON m.id = r.miner_id WHERE m.location = ?",
+        [location],
+    ).fetchone()
+    return (int(row[0]), int(row[1])) if row and row[0] is not None else None
+
+
+def reading_locations(db: Database) -> list[str]:
+    """Locations that have stored readings."""
+    return [row[0] for row in db.execute("SELECT DISTINCT location FROM miners ORDER BY location")]
+
+
+# --- cost rows -----------------------------------------------------------------------------
+
+
+def cost_row(record: CostRecord, billing_period_start_s: int, rate_id: int | None, now: str) -> dict[str, Any]:
+    """A cost record as a `costs` row."""
+    return {
+        "timestamp": now,
+        "location": record.location,
+        "miner_ip": record.miner_ip or "",
+        "period_start_s": record.period_start_s,
+        "period_end_s": record.period_end_s,
+        "billing_period_start_s": billing_period_start_s,
+        "duration_hours": float(record.duration_hours),
+        "total_kwh": float(record.energy_kwh),
+        "avg_power_kw": float(record.avg_power_kw),
+        "peak_power_kw": float(record.peak_power_kw),
+        "rate_id": rate_id,
+        "rate_name": record.rate_name,
+        "avg_rate_usd_per_kwh": float(record.avg_rate_usd_per_kwh),
+        "energy_cost_usd": float(record.energy_cost_usd),
+        "demand_charge_usd": float(record.demand_charge_usd),
+        "service_charge_usd": float(record.service_charge_usd),
+        "total_cost_usd": float(record.total_cost_usd),
+        "tou_breakdown_usd": json.dumps({k: float(v) for k, v in record.tou_breakdown_usd.items()}),
+        "tier_breakdown_usd": json.dumps({k: float(v) for k, v in record.tier_breakdown_usd.items()}),
+        "tou_breakdown_kwh": json.dumps({k: float(v) for k, v in record.tou_energy_kwh.items()}),
+    }
+
+
+def record_from_row(row: dict[str, Any]) -> CostRecord:
+    """A `costs` row as a cost record (amounts back to Decimal through their shortest text)."""
+
+    def dec(value: float) -> Decimal:
+        return Decimal(repr(float(value)))
+
+    return CostRecord(
+        rate_name=row["rate_name"],
+        location=row["location"],
+        miner_ip=row["miner_ip"] or None,
+        period_start_s=row["period_start_s"],
+        period_end_s=row["period_end_s"],
+        energy_kwh=dec(row["total_kwh"]),
+        peak_power_kw=dec(row["peak_power_kw"]),
+        energy_cost_usd=dec(row["energy_cost_usd"]),
+        demand_charge_usd=dec(row["demand_charge_usd"]),
+        service_charge_usd=dec(row["service_charge_usd"]),
+        tou_breakdown_usd={k: dec(v) for k, v in json.loads(row["tou_breakdown_usd"]).items()},
+        tier_breakdown_usd={k: dec(v) for k, v in json.loads(row["tier_breakdown_usd"]).items()},
+        tou_energy_kwh={k: dec(v) for k, v in json.loads(row["tou_breakdown_kwh"]).items()},
+    )
+
+
+def replace_cost_rows(db: Database, location: str, start_s: int, end_s: int, rows: Sequence[dict[str, Any]]) -> None:
+    """Replace a location's cost rows in [start_s, end_s) by `rows` (in the caller's transaction)."""
+    db.execute(
+        "DELETE FROM costs WHERE location = ? AND period_start_s >= ? AND period_start_s < ?",
+        [location, start_s, end_s],
+    )
+    if rows:
+        db.table("costs").insert_all(rows, batch_size=5000)
+
+
+def query_cost_rows(
+    db: Database,
+    start_s: int,
+    end_s: int,
+    *,
+    miner: str | None = None,
+    location: str | None = None,
+    meter_only: bool = False,
+) -> list[dict[str, Any]]:
+    """Cost rows starting in [start_s, end_s), oldest first, optionally for one miner or location."""
+    where = ["period_start_s >= ?", "period_start_s < ?"]
+    params: list[Any] = [start_s, end_s]
+    if miner is not None:
+        where.append("miner_ip = ?")
+        params.append(miner)
+    elif meter_only:
+        where.append("miner_ip = ''")
+    if location is not None:
+        where.append("location = ?")
+        params.append(location)
+    sql = f"SELECT * FROM costs WHERE {' AND '.join(where)} ORDER BY period_start_s, location, miner_ip"
+    return list(db.query(sql, params))
+
+
+def take_dirty(db: Database) -> dict[str, tuple[int, int]]:
+    """Each location's span of changed readings since the last `record`, cleared (caller's transaction)."""
+    rows = db.execute("SELECT location, min(start_s), max(end_s) FROM dirty GROUP BY location").fetchall()
+    db.execute("DELETE FROM dirty")
+    return {location: (int(start), int(end)) for location, start, end in rows}

@@ -1,0 +1,123 @@
+"""Cost rows -> listings and summaries (totals, groups, run rate). Data only; the CLI renders it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlite_utils import Database
+
+from elecost.errors import UsageError
+from elecost.store import query_cost_rows, record_from_row
+from elecost.tariffs.calc import CostRecord, combine
+
+GROUPINGS = ("day", "miner", "location", "period")
+RUN_RATE_S = 7 * 86_400  # the run rate is the cost per hour over the last 7 days of rows
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Totals over a span, groups by the chosen key, and the cost per day at the current run rate."""
+
+    total: CostRecord
+    groups: list[CostRecord]
+    group_labels: list[str]
+    daily_cost_usd: Decimal
+    monthly_cost_usd: Decimal
+
+
+def newest_cost_end(db: Database) -> int | None:
+    """End of the newest cost row: where `--days N` counts back from."""
+    row = db.execute("SELECT max(period_end_s) FROM costs").fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
+def cost_rows(
+    db: Database, start_s: int, end_s: int, *, miner: str | None = None, location: str | None = None
+) -> list[CostRecord]:
+    """Cost rows in [start_s, end_s): the meter's, or one miner's."""
+    rows = query_cost_rows(db, start_s, end_s, miner=miner, location=location, meter_only=miner is None)
+    return [record_from_row(row) for row in rows]
+
+
+def cost_summary(
+    db: Database,
+    start_s: int,
+    end_s: int,
+    *,
+    by: str = "day",
+    miner: str | None = None,
+    location: str | None = None,
+    zone: ZoneInfo | None = None,
+) -> Summary:
+    """Totals of the cost rows in [start_s, end_s), grouped by day, miner, location or TOU period.
+
+    Totals come from the meter rows (or one miner's rows); `by="miner"` groups the miner rows.
+    Days are local days in `zone` (UTC if none).
+    """
+    if by not in GROUPINGS:
+        raise UsageError(f"--by: must be one of {', '.join(GROUPINGS)}, got {by!r}")
+    zone = zone or ZoneInfo("UTC")
+    records = cost_rows(db, start_s, end_s, miner=miner, location=location)
+    if not records:
+        raise UsageError("no cost rows in that span; import readings and run `elecost record` first")
+    total = replace(combine(records), period_start_s=start_s, period_end_s=end_s, miner_ip=miner)
+    if by == "miner":
+        miner_rows = [record_from_row(r) for r in query_cost_rows(db, start_s, end_s, location=location)]
+        groups = _group([r for r in miner_rows if r.miner_ip] or records, lambda r: r.miner_ip or "(whole meter)")
+    elif by == "location":
+        groups = _group(records, lambda r: r.location)
+    elif by == "day":
+        groups = _group(
+            records, lambda r: datetime.fromtimestamp(r.period_start_s, UTC).astimezone(zone).date().isoformat()
+        )
+    else:
+        groups = _by_period(total)
+    daily = _daily_run_rate(records)
+    return Summary(total, [g for _, g in groups], [label for label, _ in groups], daily, daily * 30)
+
+
+def _group(records: Sequence[CostRecord], key: Callable[[CostRecord], str]) -> list[tuple[str, CostRecord]]:
+    buckets: dict[str, list[CostRecord]] = defaultdict(list)
+    for record in records:
+        buckets[key(record)].append(record)
+    return [(label, replace(combine(rows), miner_ip=rows[0].miner_ip)) for label, rows in sorted(buckets.items())]
+
+
+def _by_period(total: CostRecord) -> list[tuple[str, CostRecord]]:
+    """One record per TOU period name: its kWh and energy cost (charges stay with the total)."""
+    zero = Decimal(0)
+    out = []
+    for name, cost in total.tou_breakdown_usd.items():
+        kwh = total.tou_energy_kwh.get(name, zero)
+        out.append(
+            (
+                name,
+                replace(
+                    total,
+                    energy_kwh=kwh,
+                    energy_cost_usd=cost,
+                    demand_charge_usd=zero,
+                    service_charge_usd=zero,
+                    tou_breakdown_usd={name: cost},
+                    tou_energy_kwh={name: kwh},
+                ),
+            )
+        )
+    if not out:
+        raise UsageError("--by period needs a time-of-use rate: these cost rows have no TOU periods")
+    return out
+
+
+def _daily_run_rate(records: Sequence[CostRecord]) -> Decimal:
+    """Cost per day at the rate of the last 7 days of rows (by their covered hours)."""
+    newest = max(r.period_end_s for r in records)
+    recent = [r for r in records if r.period_start_s >= newest - RUN_RATE_S]
+    seconds = sum(r.period_end_s - r.period_start_s for r in recent)
+    if not seconds:
+        return Decimal(0)
+    return sum((r.total_cost_usd for r in recent), Decimal(0)) * 86_400 / seconds

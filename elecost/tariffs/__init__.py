@@ -1,0 +1,1 @@
+"""Tariffs: the model, loading and validating files, and the pure cost calculation."""

@@ -1,0 +1,507 @@
+"""Tariff files -> validated `Tariff`s, every problem reported with its file and line.
+
+YAML is composed with the safe loader into a node tree; scalars are built by PyYAML's
+`SafeConstructor`, so a `!!python/...` tag is an error, never executed. Numbers are read from the
+scalar's own text into Decimal, so `0.12` is exactly 0.12. Each value keeps the line it came from.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from elecost.errors import InputError, Problem
+from elecost.tariffs.model import (
+    DAY_NAMES,
+    MINUTES_PER_DAY,
+    MONTH_NAMES,
+    RATE_TYPES,
+    RateType,
+    Tariff,
+    Tier,
+    TouPeriod,
+)
+from elecost.tariffs.schedule import coverage_problems
+
+TOP_KEYS = (
+    "name",
+    "description",
+    "location",
+    "timezone",
+    "rate_type",
+    "flat_rate_usd_per_kwh",
+    "tou_schedule",
+    "tiered_rates",
+    "daily_service_charge_usd",
+    "demand_charge_usd_per_kw",
+    "demand_interval_minutes",
+    "billing_cycle_day",
+    "utility_name",
+    "account_number",
+    "active",
+)
+# Keys of the original JSON API's rate records that carry nothing a tariff needs.
+IGNORED_KEYS = ("id", "created_at", "updated_at")
+PERIOD_KEYS = ("name", "rate", "days", "start_hour", "end_hour", "start", "end", "months")
+TIER_KEYS = ("up_to_kwh", "rate")
+DEMAND_INTERVALS_MIN = (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)
+_HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+@dataclass
+class Value:
+    """A plain value from the file, with the line it came from (None when not from a file)."""
+
+    data: Any
+    line: int | None
+
+
+def load_tariff_file(path: Path) -> Tariff:
+    """Read and validate one tariff file (YAML or JSON)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError([Problem(str(path), None, "", f"cannot read: {exc}")]) from exc
+    return parse_tariff(text, str(path))
+
+
+def parse_tariff(text: str, source: str) -> Tariff:
+    """Validate the text of one tariff file; raise InputError listing every problem."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise InputError([Problem(source, line, "", f"not valid YAML: {exc}")]) from exc
+    if node is None:
+        raise InputError([Problem(source, 1, "", "the file is empty; a tariff needs name and rate_type")])
+    problems: list[Problem] = []
+    root = _from_node(node, source, problems)
+    if problems:
+        raise InputError(problems)
+    return tariff_from_value(root, source)
+
+
+def tariff_from_mapping(data: Mapping[str, Any], source: str) -> Tariff:
+    """Validate a tariff given as plain data (a stored record, or an old API rate body)."""
+    return tariff_from_value(_wrap(data), source)
+
+
+def tariff_from_value(root: Value, source: str) -> Tariff:
+    """Validate a tariff tree of `Value`s; raise InputError listing every problem."""
+    check = _Checker(source)
+    tariff = check.tariff(root)
+    if check.problems or tariff is None:
+        raise InputError(check.problems)
+    return tariff
+
+
+def tariff_to_mapping(tariff: Tariff) -> dict[str, Any]:
+    """The tariff as contract keys and plain values: what `rate export` writes and the store keeps.
+
+    Numbers are written as strings-free plain numbers (int where whole, else float from the
+    Decimal's text) so that YAML and JSON readers see numbers; `tariff_from_mapping` reads them back
+    exactly because both paths go through the decimal text.
+    """
+    out: dict[str, Any] = {"name": tariff.name}
+    if tariff.description:
+        out["description"] = tariff.description
+    out["location"] = tariff.location
+    out["timezone"] = tariff.timezone
+    out["rate_type"] = tariff.rate_type
+    if tariff.rate_type == "flat":
+        out["flat_rate_usd_per_kwh"] = _number(tariff.flat_rate_usd_per_kwh)
+    if tariff.rate_type == "tou":
+        out["tou_schedule"] = [_period_mapping(p) for p in tariff.tou_schedule]
+    if tariff.rate_type == "tiered":
+        out["tiered_rates"] = [
+            {"rate": _number(t.rate_usd_per_kwh)}
+            if t.up_to_kwh is None
+            else {"up_to_kwh": _number(t.up_to_kwh), "rate": _number(t.rate_usd_per_kwh)}
+            for t in tariff.tiered_rates
+        ]
+    out["daily_service_charge_usd"] = _number(tariff.daily_service_charge_usd)
+    out["demand_charge_usd_per_kw"] = _number(tariff.demand_charge_usd_per_kw)
+    out["demand_interval_minutes"] = tariff.demand_interval_minutes
+    out["billing_cycle_day"] = tariff.billing_cycle_day
+    if tariff.utility_name:
+        out["utility_name"] = tariff.utility_name
+    if tariff.account_number:
+        out["account_number"] = tariff.account_number
+    out["active"] = tariff.active
+    return out
+
+
+def _period_mapping(period: TouPeriod) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": period.name, "rate": _number(period.rate_usd_per_kwh)}
+    out["days"] = list(period.days)
+    if period.start_min % 60 == 0 and period.end_min % 60 == 0:
+        out["start_hour"] = period.start_min // 60
+        out["end_hour"] = period.end_min // 60
+    else:
+        out["start"] = _hhmm(period.start_min)
+        out["end"] = _hhmm(period.end_min)
+    if tuple(period.months) != tuple(range(1, 13)):
+        out["months"] = list(period.months)
+    return out
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _number(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+# --- YAML nodes -> Values -------------------------------------------------------------------
+
+
+def _from_node(node: yaml.Node, source: str, problems: list[Problem]) -> Value:
+    line = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        items: dict[str, Value] = {}
+        for key_node, value_node in node.value:
+            key = _from_node(key_node, source, problems)
+            if not isinstance(key.data, str):
+                problems.append(Problem(source, key.line, str(key.data), "keys must be text"))
+                continue
+            if key.data in items:
+                first = items[key.data].line
+                problems.append(Problem(source, key.line, key.data, f"duplicate key (first given on line {first})"))
+                continue
+            items[key.data] = _from_node(value_node, source, problems)
+        return Value(items, line)
+    if isinstance(node, yaml.SequenceNode):
+        return Value([_from_node(item, source, problems) for item in node.value], line)
+    return Value(_scalar(node, source, problems), line)
+
+
+def _scalar(node: yaml.Node, source: str, problems: list[Problem]) -> Any:
+    if node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+        text = str(node.value).replace("_", "")
+        try:
+            return Decimal(text) if node.tag.endswith("float") else int(text, 0)
+        except (InvalidOperation, ValueError):
+            pass  # .inf, 0o17 and other spellings: let the constructor decide below
+    try:
+        constructor = yaml.constructor.SafeConstructor()
+        value = constructor.construct_object(node, deep=True)
+    except yaml.constructor.ConstructorError as exc:
+        problems.append(Problem(source, node.start_mark.line + 1, "", f"not allowed: {exc.problem}"))
+        return None
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if not isinstance(value, str | int | bool | type(None)):
+        return str(node.value)  # dates and timestamps: keep the text
+    return value
+
+
+def _wrap(data: Any) -> Value:
+    if isinstance(data, Mapping):
+        return Value({str(k): _wrap(v) for k, v in data.items()}, None)
+    if isinstance(data, list | tuple):
+        return Value([_wrap(v) for v in data], None)
+    if isinstance(data, float):
+        return Value(Decimal(str(data)), None)
+    return Value(data, None)
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+class _Checker:
+    """Collects every problem of one tariff instead of stopping at the first."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def add(self, line: int | None, field: str, message: str) -> None:
+        self.problems.append(Problem(self.source, line, field, message))
+
+    def tariff(self, root: Value) -> Tariff | None:
+        if not isinstance(root.data, dict):
+            self.add(root.line, "", "a tariff file holds one mapping (key: value lines)")
+            return None
+        fields: dict[str, Value] = root.data
+        self.unknown_keys(fields, TOP_KEYS + IGNORED_KEYS, "")
+        name = self.text(fields, "name", "", required=True)
+        rate_type = self.rate_type(fields, root.line)
+        timezone = self.timezone(fields)
+        kwargs: dict[str, Any] = {
+            "description": self.text(fields, "description", ""),
+            "location": self.text(fields, "location", "") or "default",
+            "daily_service_charge_usd": self.number(fields, "daily_service_charge_usd", "") or Decimal(0),
+            "demand_charge_usd_per_kw": self.number(fields, "demand_charge_usd_per_kw", "") or Decimal(0),
+            "demand_interval_minutes": self.demand_interval(fields),
+            "billing_cycle_day": self.integer(fields, "billing_cycle_day", 1, 31) or 1,
+            "utility_name": self.text(fields, "utility_name", ""),
+            "account_number": self.text(fields, "account_number", "", allow_int=True),
+            "active": self.boolean(fields, "active"),
+        }
+        self.not_used_by(fields, rate_type)
+        if rate_type == "flat":
+            kwargs["flat_rate_usd_per_kwh"] = self.number(fields, "flat_rate_usd_per_kwh", "", required=True)
+        elif rate_type == "tou":
+            kwargs["tou_schedule"] = self.schedule(fields, root.line)
+        elif rate_type == "tiered":
+            kwargs["tiered_rates"] = self.tiers(fields, root.line)
+        if self.problems or name is None or rate_type is None:
+            return None
+        return Tariff(name=name, rate_type=rate_type, timezone=timezone, source=self.source, **kwargs)
+
+    def unknown_keys(self, fields: Mapping[str, Value], known: Iterable[str], prefix: str) -> None:
+        known = tuple(known)
+        for key, value in fields.items():
+            if key in known:
+                continue
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(known)}"
+            self.add(value.line, prefix + key, "unknown key" + hint)
+
+    def present(self, fields: Mapping[str, Value], key: str) -> Value | None:
+        value = fields.get(key)
+        return None if value is None or value.data is None else value
+
+    def text(
+        self, fields: Mapping[str, Value], key: str, prefix: str, *, required: bool = False, allow_int: bool = False
+    ) -> str | None:
+        value = self.present(fields, key)
+        if value is None:
+            if required:
+                self.add(_line_of(fields), prefix + key, "required")
+            return None
+        if allow_int and isinstance(value.data, int) and not isinstance(value.data, bool):
+            return str(value.data)
+        if not isinstance(value.data, str) or not value.data.strip():
+            self.add(value.line, prefix + key, f"must be non-empty text, got {_show(value.data)}")
+            return None
+        return value.data.strip()
+
+    def number(self, fields: Mapping[str, Value], key: str, prefix: str, *, required: bool = False) -> Decimal | None:
+        value = self.present(fields, key)
+        if value is None:
+            if required:
+                self.add(_line_of(fields), prefix + key, "required")
+            return None
+        data = value.data
+        if isinstance(data, bool) or not isinstance(data, int | Decimal):
+            self.add(value.line, prefix + key, f"must be a number, got {_show(data)}")
+            return None
+        number = Decimal(data)
+        if not number.is_finite() or number < 0:
+            self.add(value.line, prefix + key, f"must be a number >= 0, got {_show(data)}")
+            return None
+        return number
+
+    def integer(self, fields: Mapping[str, Value], key: str, low: int, high: int, prefix: str = "") -> int | None:
+        value = self.present(fields, key)
+        if value is None:
+            return None
+        data = value.data
+        if isinstance(data, bool) or not isinstance(data, int) or not low <= data <= high:
+            self.add(value.line, prefix + key, f"must be a whole number {low}..{high}, got {_show(data)}")
+            return None
+        return data
+
+    def boolean(self, fields: Mapping[str, Value], key: str) -> bool:
+        value = self.present(fields, key)
+        if value is None:
+            return False
+        if not isinstance(value.data, bool):
+            self.add(value.line, key, f"must be true or false, got {_show(value.data)}")
+            return False
+        return value.data
+
+    def rate_type(self, fields: Mapping[str, Value], line: int | None) -> RateType | None:
+        value = self.present(fields, "rate_type")
+        if value is None:
+            self.add(line, "rate_type", "required: one of flat, tou, tiered")
+            return None
+        if value.data not in RATE_TYPES:
+            self.add(value.line, "rate_type", f"must be one of flat, tou, tiered, got {_show(value.data)}")
+            return None
+        return cast(RateType, value.data)
+
+    def timezone(self, fields: Mapping[str, Value]) -> str:
+        value = self.present(fields, "timezone")
+        if value is None:
+            return "UTC"
+        if isinstance(value.data, str):
+            try:
+                ZoneInfo(value.data)
+                return value.data
+            except (ZoneInfoNotFoundError, ValueError):
+                pass
+        self.add(value.line, "timezone", f"not an IANA time zone such as America/Chicago: {_show(value.data)}")
+        return "UTC"
+
+    def demand_interval(self, fields: Mapping[str, Value]) -> int:
+        value = self.present(fields, "demand_interval_minutes")
+        if value is None:
+            return 15
+        if value.data not in DEMAND_INTERVALS_MIN or isinstance(value.data, bool):
+            allowed = ", ".join(str(m) for m in DEMAND_INTERVALS_MIN)
+            self.add(
+                value.line, "demand_interval_minutes", f"must divide the hour ({allowed}), got {_show(value.data)}"
+            )
+            return 15
+        return int(value.data)
+
+    def not_used_by(self, fields: Mapping[str, Value], rate_type: RateType | None) -> None:
+        owners = {"flat_rate_usd_per_kwh": "flat", "tou_schedule": "tou", "tiered_rates": "tiered"}
+        for key, owner in owners.items():
+            value = self.present(fields, key)
+            if value is not None and rate_type is not None and owner != rate_type:
+                self.add(value.line, key, f"only used when rate_type is {owner}; this tariff is {rate_type}")
+
+    def listed(self, fields: Mapping[str, Value], key: str, line: int | None) -> list[Value]:
+        value = self.present(fields, key)
+        if value is None:
+            self.add(line, key, "required for this rate_type")
+            return []
+        if not isinstance(value.data, list) or not value.data:
+            self.add(value.line, key, "must be a non-empty list")
+            return []
+        return cast(list[Value], value.data)
+
+    def schedule(self, fields: Mapping[str, Value], line: int | None) -> tuple[TouPeriod, ...]:
+        periods = []
+        for index, item in enumerate(self.listed(fields, "tou_schedule", line)):
+            period = self.period(item, f"tou_schedule[{index}].")
+            if period is not None:
+                periods.append(period)
+        if not self.problems and periods:
+            for where, message in coverage_problems(periods):
+                self.add(where, "tou_schedule", message)
+        return tuple(periods)
+
+    def period(self, item: Value, prefix: str) -> TouPeriod | None:
+        if not isinstance(item.data, dict):
+            self.add(item.line, prefix.rstrip("."), "must be a mapping with name, rate, days, start_hour, end_hour")
+            return None
+        fields: dict[str, Value] = item.data
+        before = len(self.problems)
+        self.unknown_keys(fields, PERIOD_KEYS, prefix)
+        name = self.text(fields, "name", prefix, required=True)
+        rate = self.number(fields, "rate", prefix, required=True)
+        days = self.choices(fields, "days", prefix, DAY_NAMES, base=0)
+        months = self.choices(fields, "months", prefix, MONTH_NAMES, base=1)
+        start = self.clock(fields, "start", prefix, item.line)
+        end = self.clock(fields, "end", prefix, item.line)
+        if len(self.problems) > before or name is None or rate is None or start is None or end is None:
+            return None
+        if end == 0:
+            end = MINUTES_PER_DAY
+        if start == end:
+            self.add(item.line, prefix + "end_hour", "equals the start: the period would cover no time")
+            return None
+        return TouPeriod(name, rate, days, start, end, months, item.line)
+
+    def choices(
+        self, fields: Mapping[str, Value], key: str, prefix: str, names: tuple[str, ...], base: int
+    ) -> tuple[int, ...]:
+        every = tuple(range(base, base + len(names)))
+        value = self.present(fields, key)
+        if value is None:
+            return every
+        items = value.data if isinstance(value.data, list) else [value]
+        chosen: set[int] = set()
+        lowered = [n.lower() for n in names]
+        for item in items:
+            data = item.data
+            if isinstance(data, int) and not isinstance(data, bool) and data in every:
+                chosen.add(data)
+            elif isinstance(data, str) and data.strip().lower()[:3] in lowered:
+                chosen.add(base + lowered.index(data.strip().lower()[:3]))
+            else:
+                spelled = f"{base}..{base + len(names) - 1} or {names[0].lower()}..{names[-1].lower()}"
+                self.add(item.line, prefix + key, f"must be {spelled}, got {_show(data)}")
+        if not items:
+            self.add(value.line, prefix + key, "must list at least one")
+        return tuple(sorted(chosen))
+
+    def clock(self, fields: Mapping[str, Value], which: str, prefix: str, line: int | None) -> int | None:
+        """Minutes after midnight from `start_hour`/`end_hour` (0..24) or `start`/`end` ("HH:MM")."""
+        hour = self.present(fields, f"{which}_hour")
+        text = self.present(fields, which)
+        if hour is not None and text is not None:
+            self.add(text.line, prefix + which, f"give {which}_hour or {which}, not both")
+            return None
+        if hour is not None:
+            data = hour.data
+            if isinstance(data, bool) or not isinstance(data, int | Decimal) or not 0 <= data <= 24:
+                self.add(hour.line, prefix + f"{which}_hour", f"must be 0..24, got {_show(data)}")
+                return None
+            minutes = Decimal(data) * 60
+            if minutes != minutes.to_integral_value():
+                self.add(hour.line, prefix + f"{which}_hour", f"must be a whole minute, got {_show(data)}")
+                return None
+            return int(minutes)
+        if text is not None:
+            match = _HHMM.match(str(text.data)) if isinstance(text.data, str | int) else None
+            if (
+                match is None
+                or int(match.group(2)) > 59
+                or int(match.group(1)) * 60 + int(match.group(2)) > MINUTES_PER_DAY
+            ):
+                self.add(
+                    text.line, prefix + which, f'must be a time "HH:MM" from 00:00 to 24:00, got {_show(text.data)}'
+                )
+                return None
+            return int(match.group(1)) * 60 + int(match.group(2))
+        self.add(line, prefix + f"{which}_hour", f'required ({which}_hour: 0..24, or {which}: "HH:MM")')
+        return None
+
+    def tiers(self, fields: Mapping[str, Value], line: int | None) -> tuple[Tier, ...]:
+        items = self.listed(fields, "tiered_rates", line)
+        tiers: list[Tier] = []
+        previous: Decimal | None = None
+        for index, item in enumerate(items):
+            prefix = f"tiered_rates[{index}]."
+            if not isinstance(item.data, dict):
+                self.add(item.line, prefix.rstrip("."), "must be a mapping with up_to_kwh and rate")
+                continue
+            tier_fields: dict[str, Value] = item.data
+            self.unknown_keys(tier_fields, TIER_KEYS, prefix)
+            rate = self.number(tier_fields, "rate", prefix, required=True)
+            bound = self.number(tier_fields, "up_to_kwh", prefix)
+            last = index == len(items) - 1
+            if bound is None and not last and self.present(tier_fields, "up_to_kwh") is None:
+                self.add(item.line, prefix + "up_to_kwh", "required on every block but the last")
+            if bound is not None and last:
+                self.add(item.line, prefix + "up_to_kwh", "the last block must have no bound, so all energy is priced")
+            if bound is not None and previous is not None and bound <= previous:
+                self.add(item.line, prefix + "up_to_kwh", f"must be above the previous block's {previous}, got {bound}")
+            if bound is not None and bound == 0:
+                self.add(item.line, prefix + "up_to_kwh", "must be above 0")
+            previous = bound if bound is not None else previous
+            if rate is not None:
+                tiers.append(Tier(bound, rate))
+        return tuple(tiers)
+
+
+def _line_of(fields: Mapping[str, Value]) -> int | None:
+    lines = [v.line for v in fields.values() if v.line is not None]
+    return min(lines) if lines else None
+
+
+def _show(data: Any) -> str:
+    if isinstance(data, list | dict):
+        return "a list" if isinstance(data, list) else "a mapping"
+    if isinstance(data, Decimal):
+        return str(data)
+    return repr(data)

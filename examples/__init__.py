@@ -1,0 +1,1 @@
+"""Example tariffs and readings, shipped inside the package for `rate init` and `demo`."""
