@@ -53,6 +53,7 @@ IGNORED_KEYS = ("id", "created_at", "updated_at")
 PERIOD_KEYS = ("name", "rate", "days", "start_hour", "end_hour", "start", "end", "months")
 TIER_KEYS = ("up_to_kwh", "rate")
 DEMAND_INTERVALS_MIN = (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
@@ -78,9 +79,7 @@ def parse_tariff(text: str, source: str) -> Tariff:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise InputError([Problem(source, line, "", f"not valid YAML: {exc}")]) from exc
+        raise InputError([_yaml_problem(exc, source)]) from exc
     if node is None:
         raise InputError([Problem(source, 1, "", "the file is empty; a tariff needs name and rate_type")])
     problems: list[Problem] = []
@@ -88,6 +87,16 @@ def parse_tariff(text: str, source: str) -> Tariff:
     if problems:
         raise InputError(problems)
     return tariff_from_value(root, source)
+
+
+def _yaml_problem(exc: yaml.YAMLError, source: str) -> Problem:
+    """A one-line problem from a PyYAML error, at the line where the parser noticed it."""
+    mark = getattr(exc, "problem_mark", None)
+    message = getattr(exc, "problem", None) or str(exc)
+    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and context_mark is not None:
+        message += f" ({context} from line {context_mark.line + 1})"
+    return Problem(source, mark.line + 1 if mark is not None else None, "", f"not valid YAML: {message}")
 
 
 def tariff_from_mapping(data: Mapping[str, Any], source: str) -> Tariff:
@@ -171,6 +180,9 @@ def _number(value: Decimal | None) -> int | float | None:
 
 def _from_node(node: yaml.Node, source: str, problems: list[Problem]) -> Value:
     line = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
+        problems.append(Problem(source, line, "", f"not allowed: the tag {node.tag!r}; tariffs hold plain data"))
+        return Value(None, line)
     if isinstance(node, yaml.MappingNode):
         items: dict[str, Value] = {}
         for key_node, value_node in node.value:

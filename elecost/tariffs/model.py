@@ -32,7 +32,7 @@ class TouPeriod:
     start_min: int
     end_min: int
     months: tuple[int, ...] = tuple(range(1, 13))
-    line: int | None = None
+    line: int | None = field(default=None, compare=False)
 
     def minute_ranges(self) -> tuple[tuple[int, int], ...]:
         """The [start, end) minute ranges of a day this period covers."""
