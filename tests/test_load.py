@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import textwrap
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,8 +16,6 @@ from elecost.errors import InputError
 from elecost.tariffs.load import load_tariff_file, parse_tariff, tariff_from_mapping, tariff_to_mapping
 from elecost.tariffs.model import MINUTES_PER_DAY, TouPeriod
 from elecost.tariffs.schedule import Schedule, coverage_problems
-
-from conftest import EXAMPLES
 
 TOU_OK = """
 name: T
@@ -237,7 +237,7 @@ def partitions(draw: st.DrawFn) -> list[TouPeriod]:
     edges = [0, *cuts, MINUTES_PER_DAY]
     wrap = draw(st.booleans()) and len(edges) > 2
     periods = []
-    for index, (start, end) in enumerate(zip(edges, edges[1:], strict=False)):
+    for index, (start, end) in enumerate(itertools.pairwise(edges)):
         periods.append(TouPeriod(f"P{index}", Decimal(index), tuple(range(7)), start, end, tuple(range(1, 13)), index))
     if wrap:  # join the first and last pieces into one period that wraps past midnight
         first, last = periods[0], periods[-1]
