@@ -1,0 +1,85 @@
+"""Hourly cost rows add up: miners to the meter, and the meter's hours to the bill."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from helpers import at, example
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from elecost.tariffs.calc import CostRecord, Load, price_loads, sum_loads
+from elecost.tariffs.hourly import price_hours
+from elecost.tariffs.periods import billing_periods
+
+TOLERANCE = Decimal("1e-20")
+
+
+def total(records: list[CostRecord], attribute: str) -> Decimal:
+    return sum((getattr(r, attribute) for r in records), Decimal(0))
+
+
+@st.composite
+def fleets(draw: st.DrawFn) -> dict[str, list[Load]]:
+    """Two or three miners with random steps of power, starts and gaps, over up to 3 days."""
+    base = at("2026-03-06T00:00", "America/Chicago") + draw(st.integers(0, 3 * 86_400))
+    fleet = {}
+    for miner in ("a", "b", "c")[: draw(st.integers(2, 3))]:
+        at_s = base + draw(st.integers(0, 7200))
+        loads = []
+        for _ in range(draw(st.integers(1, 25))):
+            length = draw(st.integers(60, 4 * 3600))
+            if draw(st.booleans()) or not loads:
+                loads.append(Load(at_s, at_s + length, Decimal(draw(st.integers(0, 5000)))))
+            at_s += length
+        fleet[miner] = loads
+    return fleet
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    fleet=fleets(),
+    which=st.sampled_from(["texas_industrial.yaml", "tiered.yaml", "tou.yaml", "flat.yaml"]),
+)
+def test_hours_add_up_to_the_bill_and_miners_to_the_meter(fleet: dict[str, list[Load]], which: str) -> None:
+    tariff = example(which)
+    from zoneinfo import ZoneInfo
+
+    meter = sum_loads(load for loads in fleet.values() for load in loads)
+    for start, end in billing_periods(
+        ZoneInfo(tariff.timezone), tariff.billing_cycle_day, meter[0].start_s, meter[-1].end_s
+    ):
+        rows = price_hours(tariff, fleet, start, end)
+        inside = [load for load in meter if load.end_s > start and load.start_s < end]
+        if not inside:
+            assert rows == []
+            continue
+        low, high = max(start, inside[0].start_s), min(end, inside[-1].end_s)
+        (bill,) = price_loads(
+            tariff, [Load(max(x.start_s, low), min(x.end_s, high), x.power_w) for x in inside], low, high
+        )
+        meter_rows = [r for r in rows if r.miner_ip is None]
+        for attribute in ("energy_kwh", "energy_cost_usd", "demand_charge_usd", "service_charge_usd"):
+            assert abs(total(meter_rows, attribute) - getattr(bill, attribute)) < TOLERANCE, attribute
+        assert max(r.peak_power_kw for r in meter_rows) == bill.peak_power_kw
+        for row in meter_rows:
+            miners = [r for r in rows if r.miner_ip and r.period_start_s == row.period_start_s]
+            if not miners:
+                continue
+            assert abs(total(miners, "energy_kwh") - row.energy_kwh) < TOLERANCE
+            assert abs(total(miners, "total_cost_usd") - row.total_cost_usd) < TOLERANCE
+
+
+def test_hour_rows_follow_the_local_clock_on_a_dst_day() -> None:
+    tariff = example("texas_industrial.yaml")
+    start = at("2026-11-01T00:00", "America/Chicago")
+    rows = price_hours(tariff, {"a": [Load(start, start + 25 * 3600, Decimal(1000))]}, *_period(tariff, start))
+    meter_rows = [r for r in rows if r.miner_ip is None]
+    assert len(meter_rows) == 25  # the repeated 01:00 hour is its own row
+    assert all(r.period_end_s - r.period_start_s == 3600 for r in meter_rows)
+
+
+def _period(tariff: object, instant: int) -> tuple[int, int]:
+    from zoneinfo import ZoneInfo
+
+    return next(billing_periods(ZoneInfo(tariff.timezone), tariff.billing_cycle_day, instant, instant + 1))  # type: ignore[attr-defined]

@@ -1,0 +1,111 @@
+"""The store under real conditions: concurrent cron runs, a killed import, an old schema."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import EXAMPLES
+from sqlite_utils import Database
+
+from elecost.migrations import migrations
+from elecost.record import record_costs
+from elecost.store import activate_rate, add_rates, open_db
+from elecost.tariffs.load import load_tariff_file
+
+
+def elecost(db: Path, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "ELECOST_DB": str(db)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "elecost", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def finish(run: subprocess.Popen[str]) -> tuple[int, str]:
+    _, err = run.communicate()
+    return run.returncode, err
+
+
+def fleet_file(path: Path, miners: int, steps: int) -> Path:
+    """`miners` miners at 3000 W, one reading every 5 minutes for `steps` steps from 2026-05-01."""
+    start = 1_777_593_600
+    with path.open("w") as out:
+        out.write("timestamp,miner,power_w\n")
+        for step in range(steps):
+            for miner in range(miners):
+                out.write(f"{start + step * 300},m{miner},3000\n")
+    return path
+
+
+def prepared(db_path: Path) -> Database:
+    db = open_db(db_path)
+    add_rates(db, [load_tariff_file(EXAMPLES / "flat.yaml")])
+    activate_rate(db, "Example Flat")
+    return db
+
+
+def count(db_path: Path, table: str) -> int:
+    with open_db(db_path) as db:
+        return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+def test_two_record_runs_at_once_neither_fail_nor_double_count(tmp_path: Path, elecost_db: Path) -> None:
+    prepared(elecost_db)
+    source = fleet_file(tmp_path / "r.csv", miners=20, steps=12 * 24 * 3)
+    assert finish(elecost(elecost_db, "readings", "import", str(source)))[0] == 0
+    runs = [elecost(elecost_db, "record") for _ in range(2)]
+    results = [finish(run) for run in runs]
+    assert [code for code, _ in results] == [0, 0], results
+    # Exactly one of them did the work; the other found nothing left to do.
+    assert sorted(err.split(" cost rows")[0] for _, err in results) == ["recorded 0", "recorded 1512"]
+    summary = subprocess.run(
+        [sys.executable, "-m", "elecost", "summary", "--json"],
+        env={**os.environ, "ELECOST_DB": str(elecost_db)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    # 20 miners x 3 kW x 72 h = 4,320 kWh at $0.12 = 518.40, plus 3 days x 0.50.
+    assert json.loads(summary.stdout)["total_cost_usd"] == 519.90
+
+
+def test_a_killed_import_leaves_the_database_as_before(tmp_path: Path, elecost_db: Path) -> None:
+    prepared(elecost_db).close()
+    source = fleet_file(tmp_path / "big.csv", miners=100, steps=2000)  # 200,000 readings
+    for delay in (0.3, 0.9, 1.4, 1.7, 1.9):
+        run = elecost(elecost_db, "readings", "import", str(source))
+        time.sleep(delay)
+        run.send_signal(signal.SIGKILL)
+        finish(run)
+        assert count(elecost_db, "readings") in (0, 200_000)
+        if count(elecost_db, "readings"):
+            break
+    assert finish(elecost(elecost_db, "readings", "import", str(source)))[0] == 0
+    assert count(elecost_db, "readings") == 200_000
+    assert open_db(elecost_db).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_first_version_database_upgrades_itself(tmp_path: Path) -> None:
+    path = tmp_path / "v1.db"
+    old = Database(path)
+    migrations.apply(old, stop_before="002_breakdowns")
+    old.execute(
+        "INSERT INTO costs (timestamp, location, miner_ip, period_start_s, period_end_s, billing_period_start_s, "
+        "duration_hours, total_kwh, avg_power_kw, peak_power_kw, rate_name, avg_rate_usd_per_kwh, energy_cost_usd, "
+        "demand_charge_usd, service_charge_usd, total_cost_usd, tou_breakdown_usd) "
+        "VALUES ('t', 'Main Facility', '', 0, 3600, 0, 1, 3, 3, 3, 'Old', 0.12, 0.36, 0, 0, 0.36, '{}')"
+    )
+    old.conn.commit()
+    old.close()
+    db = open_db(path)
+    assert [m.name for m in migrations.applied(db)] == ["001_initial", "002_breakdowns"]
+    (row,) = db.query("SELECT total_cost_usd, tier_breakdown_usd, tou_breakdown_kwh FROM costs")
+    assert row == {"total_cost_usd": 0.36, "tier_breakdown_usd": "{}", "tou_breakdown_kwh": "{}"}
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    add_rates(db, [load_tariff_file(EXAMPLES / "flat.yaml")])
+    assert record_costs(db).rows == 0
