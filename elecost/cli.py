@@ -459,7 +459,8 @@ def record(
             _instant(since, zone, "--since") if since else None,
             _instant(until, zone, "--until") if until else None,
         )
-        _note(f"recorded {result.rows} cost rows over {result.periods} billing periods")
+        plural = "s" if result.periods != 1 else ""
+        _note(f"recorded {result.rows} cost rows over {result.periods} billing period{plural}")
         if result.without_rate:
             raise UsageError(
                 f"readings at {', '.join(result.without_rate)} have no active rate; "

@@ -74,6 +74,6 @@ def record_costs(db: Database, since_s: int | None = None, until_s: int | None =
                 records = price_hours(tariff, loads, period_start, period_end)
                 rows = [cost_row(r, period_start, ids.get(tariff.name), now) for r in records]
                 replace_cost_rows(db, location, period_start, period_end, rows)
-                result.periods += 1
+                result.periods += bool(rows)
                 result.rows += len(rows)
     return result

@@ -63,14 +63,14 @@ def _money(amount: Decimal) -> str:
 
 def breakdown_table(record: CostRecord, zone: ZoneInfo, title: str) -> Table:
     """One cost record as a two-column table: energy by period, charges, total."""
-    table = Table(title=title, title_justify="left", show_header=True)
+    span = f"{_row_label(record, zone, 'period')} ({_number(record.duration_hours):g} h)"
+    table = Table(title=f"{title}\n{span}", title_justify="left", min_width=64)
     table.add_column("item")
     table.add_column("kWh / kW", justify="right")
     table.add_column("USD", justify="right")
-    table.add_row("period", f"{iso(record.period_start_s, zone)} -> {iso(record.period_end_s, zone)}", "")
-    table.add_row("duration", f"{_number(record.duration_hours):g} h", "")
     for name, amount in record.tou_breakdown_usd.items():
-        table.add_row(f"energy: {name}", "", _money(amount))
+        kwh = record.tou_energy_kwh.get(name, Decimal(0))
+        table.add_row(f"energy: {name}", f"{_number(kwh):,.3f} kWh", _money(amount))
     for name, amount in record.tier_breakdown_usd.items():
         table.add_row(f"energy: {name}", "", _money(amount))
     table.add_row("energy", f"{_number(record.energy_kwh):,.3f} kWh", _money(record.energy_cost_usd))
@@ -80,7 +80,8 @@ def breakdown_table(record: CostRecord, zone: ZoneInfo, title: str) -> Table:
     table.add_section()
     table.add_row("total", "", _money(record.total_cost_usd), style="bold")
     if record.partial:
-        table.caption = "partial billing period: demand and service charges prorated by time"
+        table.caption = "part of a billing period: demand and service charges prorated by time"
+        table.caption_justify = "left"
     return table
 
 

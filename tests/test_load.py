@@ -203,7 +203,7 @@ def test_every_problem_of_a_file_is_reported_at_once() -> None:
 
 def test_a_gap_names_months_weekdays_and_time() -> None:
     found = problems(TOU_OK.replace("end_hour: 7\n", "end_hour: 6\n"))
-    assert found == ["t.yaml: tou_schedule: Jan-Dec Mon-Sun 06:00-07:00 is not covered by any period"]
+    assert found == ["t.yaml:4: tou_schedule: Jan-Dec Mon-Sun 06:00-07:00 is not covered by any period"]
 
 
 def test_an_overlap_names_both_periods_and_their_lines() -> None:
@@ -216,7 +216,7 @@ def test_an_overlap_names_both_periods_and_their_lines() -> None:
         't.yaml:4: tou_schedule: Jan-Dec Sat 06:00-07:00 is covered by both "Off-Peak" (line 4) and "Peak" (line 9)'
         in found
     )
-    assert "t.yaml: tou_schedule: Jan-Dec Mon-Fri,Sun 07:00-21:00 is not covered by any period" in found
+    assert "t.yaml:4: tou_schedule: Jan-Dec Mon-Fri,Sun 07:00-21:00 is not covered by any period" in found
 
 
 def test_a_python_tag_is_never_executed(tmp_path: Path) -> None:

@@ -392,13 +392,15 @@ class _Checker:
 
     def schedule(self, fields: Mapping[str, Value], line: int | None) -> tuple[TouPeriod, ...]:
         periods = []
+        before = len(self.problems)
         for index, item in enumerate(self.listed(fields, "tou_schedule", line)):
             period = self.period(item, f"tou_schedule[{index}].")
             if period is not None:
                 periods.append(period)
-        if not self.problems and periods:
+        if len(self.problems) == before and periods:
+            schedule_line = fields["tou_schedule"].line
             for where, message in coverage_problems(periods):
-                self.add(where, "tou_schedule", message)
+                self.add(where or schedule_line, "tou_schedule", message)
         return tuple(periods)
 
     def period(self, item: Value, prefix: str) -> TouPeriod | None:
