@@ -1,0 +1,105 @@
+"""Bills beyond what PySAM can express, against hand calculations: DST, a cycle day on the 15th,
+a leap year, 15-minute demand over 1-minute readings, and a gap. And cost rows add up to the bill."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from typer.testing import CliRunner
+
+from elecost.bills import bills
+from elecost.cli import app
+from elecost.importer import import_readings
+from elecost.record import record_costs
+from elecost.store import activate_rate, add_rates, open_db, query_cost_rows
+from elecost.tariffs.load import parse_tariff
+
+CHICAGO = ZoneInfo("America/Chicago")
+TARIFF = """
+name: Cycle 15
+location: Site
+timezone: America/Chicago
+rate_type: flat
+flat_rate_usd_per_kwh: 0.10
+daily_service_charge_usd: 1.00
+demand_charge_usd_per_kw: 10
+demand_interval_minutes: 15
+billing_cycle_day: 15
+"""
+
+
+def local(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=CHICAGO)
+
+
+def readings_csv(path: Path) -> Path:
+    """3 kW from 2024-02-15 to 2024-03-15 local, every 15 minutes; on Feb 20 every minute, with
+    9 kW from 10:05 to 10:15; no readings on Mar 1 from 12:00 to 18:00."""
+    rows = ["timestamp,power_w"]
+    at, end = local("2024-02-15T00:00").astimezone(CHICAGO), local("2024-03-15T00:00")
+    while at < end:
+        wall = at.astimezone(CHICAGO)
+        one_minute_day = wall.date().isoformat() == "2024-02-20"
+        in_gap = wall.date().isoformat() == "2024-03-01" and 12 <= wall.hour < 18
+        if not in_gap:
+            spike = one_minute_day and wall.hour == 10 and 5 <= wall.minute < 15
+            rows.append(f"{at.isoformat()},{9000 if spike else 3000}")
+        at = (at.astimezone(ZoneInfo("UTC")) + timedelta(minutes=1 if one_minute_day else 15)).astimezone(CHICAGO)
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_bill_of_a_period_with_dst_leap_day_spike_and_gap(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "b.db")
+    add_rates(db, [parse_tariff(TARIFF, "cycle.yaml")])
+    activate_rate(db, "Cycle 15")
+    import_readings(db, [readings_csv(tmp_path / "r.csv")])
+    (_tariff, bill), *others = bills(db)
+    assert others == []
+    # Feb 15 -> Mar 15 2024 is 29 days (a leap February) and 695 hours (Mar 10 has 23).
+    assert (bill.period_start_s, bill.period_end_s) == (
+        local("2024-02-15T00:00").timestamp(),
+        local("2024-03-15T00:00").timestamp(),
+    )
+    assert bill.partial is False
+    # 3 kW for 695 h less the 6 h gap, plus 6 kW more for 10 minutes = 2,068 kWh.
+    assert bill.energy_kwh == 2068
+    assert bill.energy_cost_usd == Decimal("206.8")
+    # The 10:00-10:15 window: 5 min at 3 kW and 10 min at 9 kW -> 7 kW.
+    assert bill.peak_power_kw == 7
+    assert bill.demand_charge_usd == 70
+    assert bill.service_charge_usd == 29
+    assert bill.total_cost_usd == Decimal("305.8")
+
+    record_costs(db)
+    meter_rows = query_cost_rows(db, 0, 2**40, meter_only=True)
+    assert len(meter_rows) == 695
+    for column, expected in (
+        ("total_kwh", 2068),
+        ("demand_charge_usd", 70),
+        ("service_charge_usd", 29),
+        ("total_cost_usd", 305.8),
+    ):
+        assert abs(sum(r[column] for r in meter_rows) - expected) < 1e-6, column
+
+
+def test_bill_command_cut_by_from_and_to_is_partial(tmp_path: Path) -> None:
+    db_path = tmp_path / "b.db"
+    db = open_db(db_path)
+    add_rates(db, [parse_tariff(TARIFF, "cycle.yaml")])
+    activate_rate(db, "Cycle 15")
+    import_readings(db, [readings_csv(tmp_path / "r.csv")])
+    result = CliRunner().invoke(
+        app, ["bill", "--from", "2024-03-01", "--to", "2024-03-02", "--json", "--db", str(db_path)]
+    )
+    assert result.exit_code == 0, result.stderr
+    (row,) = json.loads(result.stdout)
+    assert row["partial"] is True
+    assert row["period_start"] == "2024-03-01T00:00:00-06:00"
+    assert row["total_kwh"] == 54  # 18 h at 3 kW: the 6 h gap is not billed
+    assert row["service_charge_usd"] == 1.0
+    assert row["demand_charge_usd"] == round(30 * 24 / 695, 2)  # 3 kW x $10 x 24 h of the 695-hour period
