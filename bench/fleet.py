@@ -1,0 +1,239 @@
+"""Fleet benchmark: a month of 5-minute readings from a fleet, through every command, timed.
+
+    python bench/fleet.py [--miners 1000] [--days 30] [--repeat 3] [--keep DIR]
+
+Generates a fleet (curtailment in summer peaks, outages, gaps) under a seasonal TOU tariff with a
+demand charge, then prints the time of each step (median of --repeat runs where a step is cheap
+enough to repeat), throughput against a raw sqlite3 baseline measured in the same run, database
+size, the import's peak memory, and NREL PySAM on the same year of data where it is installed.
+Figures are printed, never asserted: speed goals live in the issue tracker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARIFF = ROOT / "examples" / "texas_industrial.yaml"
+START = int(datetime(2026, 7, 1, 5, tzinfo=UTC).timestamp())  # July 1, 00:00 in Chicago: summer TOU
+STEP_S = 300
+
+
+def generate_fleet(path: Path, miners: int, days: int, seed: int = 7) -> int:
+    """Write the fleet's readings CSV; return the number of rows."""
+    rng = random.Random(seed)
+    steps = days * 86_400 // STEP_S
+    outages = {m: rng.randrange(steps) for m in range(miners) if rng.random() < 0.1}
+    rows = 0
+    with path.open("w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["timestamp", "miner", "power_w"])
+        nominal = [rng.choice((3250, 3500, 3010, 5360)) for _ in range(miners)]
+        for step in range(steps):
+            at = START + step * STEP_S
+            stamp = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            local_hour = (at // 3600 - 5) % 24
+            weekday = ((at - 5 * 3600) // 86_400 + 3) % 7  # 1970-01-01 was a Thursday
+            for miner in range(miners):
+                outage = outages.get(miner)
+                if outage is not None and outage <= step < outage + 24:
+                    continue  # two hours without readings: a gap
+                power = nominal[miner] + (step * 7 + miner * 13) % 40
+                if weekday < 5 and 13 <= local_hour < 20 and miner % 3 == 0:
+                    power = 0  # a third of the fleet curtails during the summer peak
+                writer.writerow([stamp, f"10.{miner // 65536}.{miner // 256 % 256}.{miner % 256}", power])
+                rows += 1
+    return rows
+
+
+def minute_year(path: Path, days: int) -> int:
+    """One miner's 1-minute readings for `days` (a year by default), for `calc --readings`."""
+    rng = random.Random(3)
+    with path.open("w") as out:
+        out.write("timestamp,power_w\n")
+        for minute in range(days * 1440):
+            out.write(f"{START + minute * 60},{3300 + rng.randrange(100)}\n")
+    return days * 1440
+
+
+def run(db: Path, *args: str) -> tuple[float, int]:
+    """Run an elecost command; (seconds, peak RSS in kB of that process)."""
+    env = {**os.environ, "ELECOST_DB": str(db)}
+    started = time.perf_counter()
+    process = subprocess.Popen([str(ELECOST), *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if status != 0:
+        err = process.stderr.read().decode() if process.stderr else ""
+        raise SystemExit(f"elecost {' '.join(args)} failed: {err}")
+    if process.stderr:
+        process.stderr.close()
+    return elapsed, usage.ru_maxrss
+
+
+def median_of(repeat: int, action: Callable[[], float]) -> float:
+    return statistics.median(action() for _ in range(repeat))
+
+
+def baseline_import(csv_path: Path, db_path: Path) -> float:
+    """Raw sqlite3: csv.reader, the same timestamps parsed, one executemany, one transaction."""
+    db_path.unlink(missing_ok=True)
+    started = time.perf_counter()
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA journal_mode = wal")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute(
+        "CREATE TABLE readings (miner TEXT NOT NULL, timestamp_s INTEGER NOT NULL, power_w REAL NOT NULL, "
+        "UNIQUE (miner, timestamp_s))"
+    )
+    with csv_path.open(newline="") as handle:
+        rows = csv.reader(handle)
+        next(rows)
+        parse = datetime.fromisoformat
+        conn.executemany(
+            "INSERT INTO readings VALUES (?, ?, ?)",
+            ((miner, int(parse(stamp).timestamp()), float(power)) for stamp, miner, power in rows),
+        )
+    conn.commit()
+    conn.close()
+    return time.perf_counter() - started
+
+
+def pysam_year(minutes_csv: Path) -> float | None:
+    """PySAM's Utilityrate5 on a year of the same 15-minute load (from the 1-minute file)."""
+    try:
+        import PySAM.Utilityrate5 as ur5
+    except ImportError:
+        return None
+    powers = [float(line.split(",")[1]) for line in minutes_csv.read_text().splitlines()[1:]]
+    load = [sum(powers[i : i + 15]) / 15 / 1000 for i in range(0, len(powers), 15)]
+    started = time.perf_counter()
+    model = ur5.new()
+    model.Lifetime.analysis_period = 1
+    model.Lifetime.system_use_lifetime_output = 0
+    model.Lifetime.inflation_rate = 0
+    model.SystemOutput.gen = [0.0] * len(load)
+    model.SystemOutput.degradation = [0]
+    model.Load.load = load
+    rates = model.ElectricityRates
+    rates.ur_metering_option = 4
+    rates.ur_en_ts_sell_rate = 0
+    rates.ur_en_ts_buy_rate = 0
+    rates.ur_ec_tou_mat = [[1, 1, 1e38, 0, 0.145, 0], [2, 1, 1e38, 0, 0.052, 0], [3, 1, 1e38, 0, 0.048, 0]]
+    summer = [2] * 13 + [1] * 7 + [2] * 4
+    rates.ur_ec_sched_weekday = [summer if 6 <= m <= 9 else [3] * 24 for m in range(1, 13)]
+    rates.ur_ec_sched_weekend = [[3] * 24 for _ in range(12)]
+    rates.ur_monthly_fixed_charge = 0
+    rates.ur_monthly_min_charge = 0
+    rates.ur_annual_min_charge = 0
+    rates.ur_dc_enable = 1
+    rates.ur_dc_flat_mat = [[m, 1, 1e38, 9.5] for m in range(12)]
+    rates.ur_dc_sched_weekday = [[1] * 24 for _ in range(12)]
+    rates.ur_dc_sched_weekend = [[1] * 24 for _ in range(12)]
+    rates.ur_dc_tou_mat = [[1, 1, 1e38, 0.0]]
+    rates.rate_escalation = [0]
+    rates.ur_nm_yearend_sell_rate = 0
+    rates.ur_sell_eq_buy = 0
+    model.execute()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--miners", type=int, default=1000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--calc-days", type=int, default=365, help="days of 1-minute data for calc --readings")
+    parser.add_argument("--keep", type=Path, help="keep the generated files and databases in DIR")
+    options = parser.parse_args()
+    work = options.keep or Path(tempfile.mkdtemp(prefix="elecost-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        bench(work, options.miners, options.days, options.repeat, options.calc_days)
+    finally:
+        if not options.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def bench(work: Path, miners: int, days: int, repeat: int, calc_days: int) -> None:
+    fleet = work / "fleet.csv"
+    started = time.perf_counter()
+    rows = generate_fleet(fleet, miners, days)
+    minutes = work / "minutes.csv"
+    minute_year(minutes, calc_days)
+    print(
+        f"fleet: {miners} miners x {days} days of 5-minute readings = {rows:,} rows "
+        f"({fleet.stat().st_size / 1e6:.0f} MB CSV, generated in {time.perf_counter() - started:.1f} s)"
+    )
+
+    def timed_import() -> float:
+        db = work / "fleet.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        run(db, "rate", "add", str(TARIFF))
+        run(db, "rate", "activate", "Texas Industrial TOU")
+        elapsed, rss = run(db, "readings", "import", str(fleet))
+        timed_import.rss = rss  # type: ignore[attr-defined]
+        return elapsed
+
+    baseline = median_of(repeat, lambda: baseline_import(fleet, work / "baseline.db"))
+    imported = median_of(repeat, timed_import)
+    db = work / "fleet.db"
+    print(f"baseline sqlite3 executemany: {baseline:7.2f} s  {rows / baseline:12,.0f} rows/s")
+    print(
+        f"readings import:              {imported:7.2f} s  {rows / imported:12,.0f} rows/s "
+        f"= {baseline / imported:.0%} of baseline; peak RSS {timed_import.rss / 1024:.0f} MB"
+    )  # type: ignore[attr-defined]
+
+    record_s, _ = run(db, "record")
+    print(f"record (whole month):         {record_s:7.2f} s  (baseline load time {baseline:.2f} s)")
+    one_more_hour = work / "hour.csv"
+    with fleet.open() as source, one_more_hour.open("w") as out:
+        lines = source.readlines()
+        out.write(lines[0])
+        last_stamp = lines[-1].split(",")[0]
+        for line in lines[-miners:]:
+            stamp = datetime.fromisoformat(last_stamp)
+            for extra in range(1, 13):
+                moved = datetime.fromtimestamp(stamp.timestamp() + extra * STEP_S, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+                out.write(moved + line[len(last_stamp) :])
+    run(db, "readings", "import", str(one_more_hour))
+    incremental, _ = run(db, "record")
+    print(f"record after one more hour:   {incremental:7.2f} s")
+    trivial = median_of(repeat, lambda: run(db, "rate", "list")[0])
+    for label, args in (
+        ("summary --days 30", ("summary", "--days", "30")),
+        ("summary --by miner", ("summary", "--by", "miner")),
+        ("bill", ("bill",)),
+    ):
+        seconds = median_of(repeat, lambda args=args: run(db, *args)[0])
+        print(
+            f"{label + ':':30}{seconds:7.2f} s  ({(seconds - trivial) * 1000:+.0f} ms over `rate list`, {trivial * 1000:.0f} ms)"
+        )
+    calc_s = median_of(1, lambda: run(db, "calc", "--readings", str(minutes), "--tariff", str(TARIFF))[0])
+    pysam_s = pysam_year(minutes)
+    versus = f"; PySAM on the same year (15-min): {pysam_s:.2f} s = {calc_s / pysam_s:.1f}x" if pysam_s else ""
+    print(f"calc --readings, {calc_days} days of 1-minute data for one miner: {calc_s:.2f} s{versus}")
+    help_s = median_of(max(repeat, 5), lambda: run(db, "--help")[0])
+    print(f"elecost --help:               {help_s * 1000:7.0f} ms")
+    size = sum(Path(f"{db}{s}").stat().st_size for s in ("", "-wal") if Path(f"{db}{s}").exists())
+    print(f"database size:                {size / 1e6:7.0f} MB")
+
+
+ELECOST = Path(sys.executable).with_name("elecost")
+
+if __name__ == "__main__":
+    main()
