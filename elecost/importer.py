@@ -37,7 +37,7 @@ def import_readings(
         readings.extend(rows)
         problems.extend(bad)
     if any(r.location is None for r in readings):
-        fallback = location or _only_active_location(db)
+        fallback = location or only_active_location(db)
         readings = [r if r.location is not None else replace(r, location=fallback) for r in readings]
     readings, conflicts = dedupe(readings)
     problems.extend(conflicts)
@@ -50,7 +50,8 @@ def import_readings(
     return ImportResult(result.added, result.unchanged, result.replaced, problems + result.skipped)
 
 
-def _only_active_location(db: Database) -> str:
+def only_active_location(db: Database) -> str:
+    """The location of the only active rate: where readings (or miners) without one belong."""
     locations = sorted(active_rates(db))
     if len(locations) == 1:
         return locations[0]

@@ -104,3 +104,21 @@ def m002_breakdowns(db: Database) -> None:
     """Cost rows keep tiered energy cost per block (as bills show it) and kWh per TOU period."""
     db.execute("ALTER TABLE costs ADD COLUMN tier_breakdown_usd TEXT NOT NULL DEFAULT '{}'")
     db.execute("ALTER TABLE costs ADD COLUMN tou_breakdown_kwh TEXT NOT NULL DEFAULT '{}'")
+
+
+@migrations(name="003_inventory_and_budgets")
+def m003_inventory_and_budgets(db: Database) -> None:
+    """Miners get nameplate data (the inventory); budgets per location ('' = the whole operation)."""
+    db.execute("ALTER TABLE miners ADD COLUMN listed INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE miners ADD COLUMN hashrate_th REAL")
+    db.execute("ALTER TABLE miners ADD COLUMN power_w REAL")
+    db.execute("ALTER TABLE miners ADD COLUMN model TEXT")
+    db.execute(
+        """
+        CREATE TABLE budgets (
+            location TEXT PRIMARY KEY,
+            monthly_usd REAL NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )

@@ -14,7 +14,10 @@ from zoneinfo import ZoneInfo
 from rich.console import RenderableType
 from rich.table import Table
 
+from elecost.budget import BudgetStatus
 from elecost.instants import iso
+from elecost.mining import Curtailment, Network, ProfitRow
+from elecost.store import Miner
 from elecost.summary import Summary
 from elecost.tariffs.calc import CostRecord
 from elecost.tariffs.load import tariff_to_mapping
@@ -270,3 +273,169 @@ def bill_view(rows: Sequence[tuple[Tariff, CostRecord]]) -> list[RenderableType]
     if not parts:
         parts.append("no bills: no location has both an active rate and readings in that span")
     return parts
+
+
+# --- miners, profit, curtailment, budgets, export ---------------------------------------------
+
+
+def miners_table(miners: Sequence[Miner]) -> Table:
+    """The miner inventory."""
+    table = Table(title="Miners", title_justify="left")
+    for column in ("name", "location", "model", "TH/s", "W", "J/TH"):
+        table.add_column(column, justify="right" if column in ("TH/s", "W", "J/TH") else "left")
+    for miner in miners:
+        efficiency = f"{miner.power_w / miner.hashrate_th:.1f}" if miner.power_w and miner.hashrate_th else ""
+        table.add_row(
+            miner.name,
+            miner.location,
+            miner.model or "",
+            f"{miner.hashrate_th:g}" if miner.hashrate_th is not None else "",
+            f"{miner.power_w:g}" if miner.power_w is not None else "",
+            efficiency,
+        )
+    return table
+
+
+def profit_json(row: ProfitRow, network: Network) -> dict[str, Any]:
+    """The contract's profit row (section 5), plus where the cost came from."""
+    return {
+        "miner_ip": row.miner_ip,
+        "location": row.location,
+        "hashrate_th": _number(row.hashrate_th),
+        "power_w": _number(row.power_w),
+        "efficiency_j_per_th": _number(row.efficiency_j_per_th),
+        "revenue_usd_per_day": float(cents(row.revenue_usd_per_day)),
+        "cost_usd_per_day": float(cents(row.cost_usd_per_day)),
+        "margin_usd_per_day": float(cents(row.margin_usd_per_day)),
+        "break_even_usd_per_kwh": _number(row.break_even_usd_per_kwh(network)),
+        "cost_source": row.cost_source,
+    }
+
+
+def profit_table(rows: Sequence[ProfitRow], network: Network) -> Table:
+    """Profit per miner, then per location (bold)."""
+    hashprice = network.hashprice_usd_per_th_day * 1000
+    table = Table(
+        title=f"Profit per day at ${hashprice:,.2f} per PH/s per day (pool fee {network.pool_fee_pct}%)",
+        title_justify="left",
+    )
+    for column in ("miner", "location", "TH/s", "J/TH", "revenue", "cost", "margin", "break-even $/kWh", "cost from"):
+        table.add_column(column, justify="left" if column in ("miner", "location", "cost from") else "right")
+    for row in rows:
+        table.add_row(
+            row.miner_ip or "(location)",
+            row.location,
+            f"{_number(row.hashrate_th):,.1f}",
+            f"{_number(row.efficiency_j_per_th):.2f}",
+            _money(row.revenue_usd_per_day),
+            _money(row.cost_usd_per_day),
+            _money(row.margin_usd_per_day),
+            f"{_number(row.break_even_usd_per_kwh(network)):.4f}",
+            row.cost_source,
+            style="bold" if row.miner_ip is None else None,
+        )
+    return table
+
+
+def curtail_json(item: Curtailment, zone: ZoneInfo) -> dict[str, Any]:
+    """The contract's curtailment interval (section 5)."""
+    return {
+        "location": item.location,
+        "start": iso(item.start_s, zone),
+        "end": iso(item.end_s, zone),
+        "miners": list(item.miners),
+        "price_usd_per_kwh": _number(item.price_usd_per_kwh),
+        "energy_saved_kwh": _number(item.energy_saved_kwh),
+        "cost_saved_usd": float(cents(item.cost_saved_usd)),
+        "revenue_forgone_usd": float(cents(item.revenue_forgone_usd)),
+    }
+
+
+def curtail_table(plan: Sequence[Curtailment], zone: ZoneInfo) -> Table | str:
+    """The curtailment plan, one row per interval."""
+    if not plan:
+        return "No curtailment: every miner earns more than its electricity costs at every hour."
+    table = Table(title="Curtailment plan: stop these miners in these intervals", title_justify="left")
+    for column in ("from", "to", "location", "miners", "$/kWh", "kWh saved", "cost saved", "revenue forgone"):
+        table.add_column(column, justify="right" if column[0] in "$kcr" else "left")
+    for item in plan:
+        shown = ", ".join(item.miners[:4]) + (f" +{len(item.miners) - 4}" if len(item.miners) > 4 else "")
+        table.add_row(
+            iso(item.start_s, zone)[:16].replace("T", " "),
+            iso(item.end_s, zone)[:16].replace("T", " "),
+            item.location,
+            shown,
+            f"{_number(item.price_usd_per_kwh):.4f}",
+            f"{_number(item.energy_saved_kwh):,.3f}",
+            _money(item.cost_saved_usd),
+            _money(item.revenue_forgone_usd),
+        )
+    return table
+
+
+def budget_json(status: BudgetStatus) -> dict[str, Any]:
+    """A budget's state, JSON-ready."""
+    return {
+        "location": status.location or None,
+        "month": status.month,
+        "monthly_usd": float(cents(status.monthly_usd)),
+        "month_to_date_usd": float(cents(status.month_to_date_usd)),
+        "forecast_usd": float(cents(status.forecast_usd)),
+        "over_budget": status.over,
+    }
+
+
+def budget_line(status: BudgetStatus) -> str:
+    """One line a cron mail makes readable."""
+    who = status.location or "all locations"
+    verdict = "OVER BUDGET" if status.over else "within budget"
+    return (
+        f"{who}, {status.month}: forecast ${_money(status.forecast_usd)} vs budget ${_money(status.monthly_usd)} "
+        f"({verdict}; month to date ${_money(status.month_to_date_usd)})"
+    )
+
+
+def budget_table(statuses: Sequence[BudgetStatus]) -> Table:
+    """Budgets, month to date and forecasts."""
+    table = Table(title="Budgets", title_justify="left")
+    for column in ("location", "month", "budget", "month to date", "forecast", "status"):
+        table.add_column(column, justify="right" if column in ("budget", "month to date", "forecast") else "left")
+    for status in statuses:
+        table.add_row(
+            status.location or "(all)",
+            status.month,
+            _money(status.monthly_usd),
+            _money(status.month_to_date_usd),
+            _money(status.forecast_usd),
+            "OVER" if status.over else "ok",
+        )
+    return table
+
+
+def export_json(costs: Sequence[CostRecord], bills: Sequence[tuple[Tariff, CostRecord]], zone: ZoneInfo) -> str:
+    """Cost rows and bills as one JSON document."""
+    import json
+
+    data = {
+        "costs": [record_json(r, zone) for r in costs],
+        "bills": [record_json(r, ZoneInfo(t.timezone)) for t, r in bills],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def export_csv(costs: Sequence[CostRecord], bills: Sequence[tuple[Tariff, CostRecord]], zone: ZoneInfo) -> str:
+    """Cost rows and bills as one CSV table, `kind` telling them apart; breakdowns as JSON text."""
+    import csv
+    import io
+    import json
+
+    rows = [("cost", record_json(r, zone)) for r in costs] + [
+        ("bill", record_json(r, ZoneInfo(t.timezone))) for t, r in bills
+    ]
+    out = io.StringIO()
+    keys = list(record_json(costs[0] if costs else bills[0][1], zone)) if rows else []
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["kind", *keys])
+    for kind, data in rows:
+        writer.writerow([kind, *(json.dumps(data[k]) if isinstance(data[k], dict) else data[k] for k in keys)])
+    return out.getvalue()

@@ -423,3 +423,83 @@ def take_dirty(db: Database) -> dict[str, tuple[int, int]]:
     rows = db.execute("SELECT location, min(start_s), max(end_s) FROM dirty GROUP BY location").fetchall()
     db.execute("DELETE FROM dirty")
     return {location: (int(start), int(end)) for location, start, end in rows}
+
+
+# --- miner inventory and budgets -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Miner:
+    """A miner in the inventory: nameplate hashrate and power (None where not given)."""
+
+    name: str
+    location: str
+    hashrate_th: float | None
+    power_w: float | None
+    model: str | None
+
+
+def add_miner(db: Database, miner: Miner) -> None:
+    """Add a miner to the inventory, or update its nameplate data."""
+    with write_transaction(db):
+        miner_id = miner_ids(db, [(miner.location, miner.name)])[(miner.location, miner.name)]
+        db.execute(
+            "UPDATE miners SET listed = 1, hashrate_th = ?, power_w = ?, model = ? WHERE id = ?",
+            [miner.hashrate_th, miner.power_w, miner.model, miner_id],
+        )
+
+
+def remove_miner(db: Database, name: str, location: str | None) -> int:
+    """Take a miner off the inventory (its readings and cost rows stay); how many were removed."""
+    where, params = "name = ? AND listed", [name]
+    if location is not None:
+        where += " AND location = ?"
+        params.append(location)
+    with write_transaction(db):
+        cursor = db.execute(
+            f"UPDATE miners SET listed = 0, hashrate_th = NULL, power_w = NULL, model = NULL WHERE {where}", params
+        )
+    return cursor.rowcount
+
+
+def list_miners(db: Database, location: str | None = None) -> list[Miner]:
+    """The inventory, by location and name."""
+    where, params = "listed", []
+    if location is not None:
+        where += " AND location = ?"
+        params.append(location)
+    rows = db.execute(
+        f"SELECT name, location, hashrate_th, power_w, model FROM miners WHERE {where} ORDER BY location, name", params
+    )
+    return [Miner(*row) for row in rows]
+
+
+def set_budget(db: Database, location: str, monthly_usd: Decimal) -> None:
+    """Set the monthly budget of a location ('' = the whole operation)."""
+    with write_transaction(db):
+        db.execute(
+            "INSERT INTO budgets (location, monthly_usd, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (location) DO UPDATE SET monthly_usd = excluded.monthly_usd, updated_at = excluded.updated_at",
+            [location, float(monthly_usd), _now_text()],
+        )
+
+
+def budgets(db: Database) -> dict[str, Decimal]:
+    """Location ('' = the whole operation) -> monthly budget [USD]."""
+    return {row[0]: Decimal(repr(row[1])) for row in db.execute("SELECT location, monthly_usd FROM budgets")}
+
+
+def cost_totals(
+    db: Database, start_s: int, end_s: int, *, location: str | None = None, miner: str | None = None
+) -> tuple[Decimal, int]:
+    """Sum of total cost [USD] and covered seconds of the cost rows starting in [start_s, end_s)."""
+    where = ["period_start_s >= ?", "period_start_s < ?", "miner_ip = ?"]
+    params: list[Any] = [start_s, end_s, miner or ""]
+    if location is not None:
+        where.append("location = ?")
+        params.append(location)
+    row = db.execute(
+        f"SELECT total(total_cost_usd), total(period_end_s - period_start_s) FROM costs WHERE {' AND '.join(where)}",
+        params,
+    ).fetchone()
+    return Decimal(repr(row[0])), int(row[1])

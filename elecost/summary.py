@@ -121,3 +121,9 @@ def _daily_run_rate(records: Sequence[CostRecord]) -> Decimal:
     if not seconds:
         return Decimal(0)
     return sum((r.total_cost_usd for r in recent), Decimal(0)) * 86_400 / seconds
+
+
+def export_rows(db: Database, start_s: int | None, end_s: int | None) -> list[CostRecord]:
+    """Every cost row (meters and miners) starting in [start_s, end_s), oldest first."""
+    rows = query_cost_rows(db, start_s if start_s is not None else -(2**62), end_s if end_s is not None else 2**62)
+    return [record_from_row(row) for row in rows]

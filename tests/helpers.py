@@ -6,10 +6,10 @@ import textwrap
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from conftest import EXAMPLES
-
 from elecost.tariffs.load import load_tariff_file, parse_tariff
 from elecost.tariffs.model import Tariff
+
+from conftest import EXAMPLES
 
 
 def tariff(text: str) -> Tariff:

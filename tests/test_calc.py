@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from helpers import at, example, tariff
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from elecost.pricing import price_constant_load
 from elecost.report import cents
 from elecost.tariffs.calc import CostRecord, Load, combine, price_loads, sum_loads
+
+from helpers import at, example, tariff
 
 FLAT = example("flat.yaml")
 TOU = example("tou.yaml")

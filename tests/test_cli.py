@@ -7,10 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES
 from typer.testing import CliRunner
 
 from elecost.cli import app
+
+from conftest import EXAMPLES
 
 Write = Callable[[str, str], Path]
 runner = CliRunner()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from helpers import at, example
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from elecost.tariffs.calc import CostRecord, Load, price_loads, sum_loads
 from elecost.tariffs.hourly import price_hours
 from elecost.tariffs.periods import billing_periods
+
+from helpers import at, example
 
 TOLERANCE = Decimal("1e-20")
 

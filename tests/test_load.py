@@ -8,7 +8,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +15,8 @@ from elecost.errors import InputError
 from elecost.tariffs.load import load_tariff_file, parse_tariff, tariff_from_mapping, tariff_to_mapping
 from elecost.tariffs.model import MINUTES_PER_DAY, TouPeriod
 from elecost.tariffs.schedule import Schedule, coverage_problems
+
+from conftest import EXAMPLES
 
 TOU_OK = """
 name: T

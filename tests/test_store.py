@@ -10,13 +10,14 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import EXAMPLES
 from sqlite_utils import Database
 
 from elecost.migrations import migrations
 from elecost.record import record_costs
 from elecost.store import activate_rate, add_rates, open_db
 from elecost.tariffs.load import load_tariff_file
+
+from conftest import EXAMPLES
 
 
 def elecost(db: Path, *args: str) -> subprocess.Popen[str]:
@@ -103,7 +104,7 @@ def test_a_first_version_database_upgrades_itself(tmp_path: Path) -> None:
     old.conn.commit()
     old.close()
     db = open_db(path)
-    assert [m.name for m in migrations.applied(db)] == ["001_initial", "002_breakdowns"]
+    assert [m.name for m in migrations.applied(db)] == ["001_initial", "002_breakdowns", "003_inventory_and_budgets"]
     (row,) = db.query("SELECT total_cost_usd, tier_breakdown_usd, tou_breakdown_kwh FROM costs")
     assert row == {"total_cost_usd": 0.36, "tier_breakdown_usd": "{}", "tou_breakdown_kwh": "{}"}
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -1,0 +1,278 @@
+"""The operator's commands: `miner ...`, `profit`, `curtail`, `budget ...` and `export`."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from elecost.cli.common import (
+    DbOption,
+    JsonOption,
+    LocationOption,
+    app,
+    decimal_option,
+    exit_codes,
+    instant_option,
+    note,
+    open_database,
+    report_zone,
+    show,
+    show_json,
+)
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+    from elecost.mining import Network
+
+miner_app = typer.Typer(help="The miner inventory: nameplate hashrate and power.", no_args_is_help=True)
+budget_app = typer.Typer(help="Monthly budgets and the check a cron job runs.", no_args_is_help=True)
+app.add_typer(miner_app, name="miner")
+app.add_typer(budget_app, name="budget")
+
+HashpriceOption = Annotated[
+    str | None, typer.Option("--hashprice-usd-per-th-day", help="Hashprice [USD per TH/s per day].")
+]
+BtcPriceOption = Annotated[str | None, typer.Option("--btc-price-usd", help="Bitcoin price [USD].")]
+DifficultyOption = Annotated[str | None, typer.Option("--difficulty", help="Network difficulty.")]
+FeesOption = Annotated[str, typer.Option("--fees-btc-per-block", help="Transaction fees per block [BTC].")]
+SubsidyOption = Annotated[str, typer.Option("--subsidy-btc", help="Block subsidy [BTC].")]
+PoolFeeOption = Annotated[str, typer.Option("--pool-fee-pct", help="Pool fee [%].")]
+
+
+def network_option(
+    hashprice: str | None, btc_price: str | None, difficulty: str | None, fees: str, subsidy: str, pool_fee: str
+) -> Network:
+    """The NETWORK options (contract section 5) as a Network: a hashprice, or what makes one."""
+    from elecost.errors import UsageError
+    from elecost.mining import Network, hashprice_usd_per_th_day
+
+    fee = decimal_option(pool_fee, "--pool-fee-pct")
+    if fee >= 100:
+        raise UsageError(f"--pool-fee-pct: must be below 100, got {pool_fee}")
+    if hashprice is not None:
+        if btc_price is not None or difficulty is not None:
+            raise UsageError("give --hashprice-usd-per-th-day, or --btc-price-usd and --difficulty, not both")
+        return Network(decimal_option(hashprice, "--hashprice-usd-per-th-day"), fee)
+    if btc_price is None or difficulty is None:
+        raise UsageError("give --hashprice-usd-per-th-day X, or --btc-price-usd P and --difficulty D")
+    price = hashprice_usd_per_th_day(
+        decimal_option(btc_price, "--btc-price-usd"),
+        decimal_option(difficulty, "--difficulty"),
+        decimal_option(fees, "--fees-btc-per-block"),
+        decimal_option(subsidy, "--subsidy-btc"),
+    )
+    return Network(price, fee)
+
+
+# --- miners ----------------------------------------------------------------------------------
+
+
+@miner_app.command("add")
+def miner_add(
+    name: Annotated[str, typer.Argument(help="Name or IP, as in the readings' miner column.")],
+    hashrate_th: Annotated[float | None, typer.Option("--hashrate-th", min=0.0, help="Hashrate [TH/s].")] = None,
+    power_w: Annotated[float | None, typer.Option("--power-w", min=0.0, help="Nameplate power [W].")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Model, e.g. S21.")] = None,
+    location: LocationOption = None,
+    db: DbOption = None,
+) -> None:
+    """Add a miner to the inventory (or update it)."""
+    from elecost.importer import only_active_location
+    from elecost.store import Miner, add_miner
+
+    with exit_codes():
+        database = open_database(db)
+        place = location or only_active_location(database)
+        add_miner(database, Miner(name, place, hashrate_th, power_w, model))
+        note(f"miner {name!r} at {place!r}: {hashrate_th or '?'} TH/s, {power_w or '?'} W")
+
+
+@miner_app.command("list")
+def miner_list(location: LocationOption = None, json_out: JsonOption = False, db: DbOption = None) -> None:
+    """List the inventory."""
+    from elecost.report import miners_table
+    from elecost.store import list_miners
+
+    with exit_codes():
+        miners = list_miners(open_database(db), location)
+        if json_out:
+            show_json([m.__dict__ for m in miners])
+        else:
+            show(miners_table(miners))
+
+
+@miner_app.command("remove")
+def miner_remove(name: str, location: LocationOption = None, db: DbOption = None) -> None:
+    """Take a miner off the inventory (its readings and cost rows stay)."""
+    from elecost.errors import UsageError
+    from elecost.store import remove_miner
+
+    with exit_codes():
+        if not remove_miner(open_database(db), name, location):
+            raise UsageError(f"no miner named {name!r} in the inventory")
+        note(f"removed miner {name!r}")
+
+
+# --- profit and curtailment ------------------------------------------------------------------
+
+
+@app.command()
+def profit(
+    days: Annotated[int, typer.Option("--days", min=1, help="Costs over the last N days of records.")] = 30,
+    hashprice: HashpriceOption = None,
+    btc_price: BtcPriceOption = None,
+    difficulty: DifficultyOption = None,
+    fees: FeesOption = "0",
+    subsidy: SubsidyOption = "3.125",
+    pool_fee: PoolFeeOption = "0",
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Per miner and location: revenue, electricity cost, margin per day, and break-even $/kWh."""
+    from elecost.mining import profit as profit_rows
+    from elecost.report import profit_json, profit_table
+    from elecost.summary import newest_cost_end
+
+    with exit_codes():
+        network = network_option(hashprice, btc_price, difficulty, fees, subsidy, pool_fee)
+        database = open_database(db)
+        now = int(time.time())
+        end = newest_cost_end(database) or now
+        rows = profit_rows(database, network, end - days * 86_400, end, now)
+        if json_out:
+            show_json([profit_json(row, network) for row in rows])
+        else:
+            show(profit_table(rows, network))
+
+
+@app.command()
+def curtail(
+    date: Annotated[str | None, typer.Option("--date", help="First local day (ISO date) [default: today].")] = None,
+    days: Annotated[int, typer.Option("--days", min=1, help="How many days to plan.")] = 1,
+    location: LocationOption = None,
+    hashprice: HashpriceOption = None,
+    btc_price: BtcPriceOption = None,
+    difficulty: DifficultyOption = None,
+    fees: FeesOption = "0",
+    subsidy: SubsidyOption = "3.125",
+    pool_fee: PoolFeeOption = "0",
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """When running each miner loses money, and what stopping then saves: a plan for cron or a fleet tool."""
+    from elecost.mining import curtailment_plan
+    from elecost.report import curtail_json, curtail_table
+
+    with exit_codes():
+        network = network_option(hashprice, btc_price, difficulty, fees, subsidy, pool_fee)
+        database = open_database(db)
+        plan = curtailment_plan(database, network, date, days, location, int(time.time()))
+        zone = report_zone(database, location)
+        if json_out:
+            show_json([curtail_json(item, zone) for item in plan])
+        else:
+            show(curtail_table(plan, zone))
+
+
+# --- budgets ---------------------------------------------------------------------------------
+
+
+@budget_app.command("set")
+def budget_set(
+    monthly_usd: Annotated[str, typer.Option("--monthly-usd", help="Budget per calendar month [USD].")],
+    location: LocationOption = None,
+    db: DbOption = None,
+) -> None:
+    """Set the monthly budget of a location (without --location: of the whole operation)."""
+    from elecost.store import set_budget
+
+    with exit_codes():
+        amount = decimal_option(monthly_usd, "--monthly-usd")
+        set_budget(open_database(db), location or "", amount)
+        note(f"budget for {location or 'the whole operation'}: ${amount:,.2f} a month")
+
+
+AtOption = Annotated[str | None, typer.Option("--at", help="As of this time (ISO) [default: now].")]
+
+
+@budget_app.command("show")
+def budget_show(at: AtOption = None, json_out: JsonOption = False, db: DbOption = None) -> None:
+    """Each budget: month-to-date cost and the forecast to month end."""
+    from elecost.budget import budget_status
+    from elecost.report import budget_json, budget_table
+
+    with exit_codes():
+        database = open_database(db)
+        statuses = budget_status(database, _at(database, at))
+        if json_out:
+            show_json([budget_json(s) for s in statuses])
+        else:
+            show(budget_table(statuses))
+
+
+@budget_app.command("check")
+def budget_check(at: AtOption = None, json_out: JsonOption = False, db: DbOption = None) -> None:
+    """Exit 1, with a one-line message, when a forecast exceeds its budget."""
+    from elecost.budget import budget_status
+    from elecost.errors import CheckFailed
+    from elecost.report import budget_json, budget_line
+
+    with exit_codes():
+        database = open_database(db)
+        statuses = budget_status(database, _at(database, at))
+        if json_out:
+            show_json([budget_json(s) for s in statuses])
+        over = [s for s in statuses if s.over]
+        if over:
+            raise CheckFailed("\n".join(budget_line(s) for s in over))
+        if not json_out:
+            for status in statuses:
+                show(budget_line(status))
+
+
+def _at(database: Database, at: str | None) -> int:
+    if at is None:
+        return int(time.time())
+    return instant_option(at, report_zone(database, None), "--at")
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+@app.command()
+def export(
+    format_: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
+    from_: Annotated[str | None, typer.Option("--from", help="From (ISO; a date is local midnight).")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="To, excluded.")] = None,
+    kind: Annotated[str, typer.Option("--kind", help="costs, bills or all.")] = "all",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Cost rows (every meter and miner row) and bills, for a spreadsheet."""
+    from elecost.bills import bills
+    from elecost.errors import UsageError
+    from elecost.report import export_csv, export_json
+    from elecost.summary import export_rows
+
+    with exit_codes():
+        if format_ not in ("csv", "json"):
+            raise UsageError(f"--format: csv or json, got {format_!r}")
+        if kind not in ("costs", "bills", "all"):
+            raise UsageError(f"--kind: costs, bills or all, got {kind!r}")
+        database = open_database(db)
+        zone = report_zone(database, None)
+        start = instant_option(from_, zone, "--from") if from_ else None
+        end = instant_option(to, zone, "--to") if to else None
+        costs = export_rows(database, start, end) if kind != "bills" else []
+        bill_rows = bills(database, start, end) if kind != "costs" else []
+        text = export_json(costs, bill_rows, zone) if format_ == "json" else export_csv(costs, bill_rows, zone)
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            output.write_text(text, encoding="utf-8")
+            note(f"wrote {len(costs)} cost rows and {len(bill_rows)} bills to {output}")

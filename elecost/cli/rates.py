@@ -1,0 +1,143 @@
+"""`elecost rate ...`: add, list, show, export, update, remove, activate tariffs; the price now."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    pass
+
+from elecost.cli.common import (
+    DbOption,
+    JsonOption,
+    LocationOption,
+    example_files,
+    exit_codes,
+    load_files,
+    note,
+    open_database,
+    rate_app,
+    show,
+    show_json,
+)
+
+
+@rate_app.command("add")
+def rate_add(files: Annotated[list[Path], typer.Argument(help="Tariff files (YAML).")], db: DbOption = None) -> None:
+    """Add tariffs from files; every file is checked before any is stored."""
+    from elecost.store import add_rates
+
+    with exit_codes():
+        tariffs = load_files(files)
+        add_rates(open_database(db), tariffs)
+        for tariff in tariffs:
+            note(f"added rate {tariff.name!r} ({tariff.rate_type}, {tariff.location})")
+
+
+@rate_app.command("init")
+def rate_init(db: DbOption = None) -> None:
+    """Add the example tariffs: flat $0.12 + $0.50/day, and TOU $0.08/$0.18."""
+    from elecost.store import add_rates, list_rates
+
+    with exit_codes():
+        database = open_database(db)
+        known = {t.name for t in list_rates(database)}
+        tariffs = [t for t in load_files(example_files()) if t.name not in known]
+        add_rates(database, tariffs)
+        for tariff in tariffs:
+            note(f"added rate {tariff.name!r}")
+        if not tariffs:
+            note("the example rates are already there")
+        note('next: elecost rate activate "Example TOU"  (or "Example Flat")')
+
+
+@rate_app.command("list")
+def rate_list(json_out: JsonOption = False, db: DbOption = None) -> None:
+    """List stored tariffs."""
+    from elecost.report import rate_json, rates_table
+    from elecost.store import list_rates
+
+    with exit_codes():
+        tariffs = list_rates(open_database(db))
+        if json_out:
+            show_json([rate_json(t) for t in tariffs])
+        else:
+            show(rates_table(tariffs))
+
+
+@rate_app.command("show")
+def rate_show(name: str, json_out: JsonOption = False, db: DbOption = None) -> None:
+    """Show one tariff in full (account number masked)."""
+    from elecost.report import rate_json, rate_yaml
+    from elecost.store import get_rate
+
+    with exit_codes():
+        tariff = get_rate(open_database(db), name)
+        if json_out:
+            show_json(rate_json(tariff))
+        else:
+            sys.stdout.write(rate_yaml(tariff, mask=True))
+
+
+@rate_app.command("export")
+def rate_export(name: str, db: DbOption = None) -> None:
+    """Print a tariff as YAML that `rate add` reads back (account number included)."""
+    from elecost.report import rate_yaml
+    from elecost.store import get_rate
+
+    with exit_codes():
+        sys.stdout.write(rate_yaml(get_rate(open_database(db), name), mask=False))
+
+
+@rate_app.command("update")
+def rate_update(name: str, file: Path, db: DbOption = None) -> None:
+    """Replace a stored tariff by the one in FILE (it stays active if it was)."""
+    from elecost.store import update_rate
+
+    with exit_codes():
+        (tariff,) = load_files([file])
+        update_rate(open_database(db), name, tariff)
+        note(f"updated rate {name!r}")
+
+
+@rate_app.command("remove")
+def rate_remove(name: str, db: DbOption = None) -> None:
+    """Delete a stored tariff (cost rows keep its name)."""
+    from elecost.store import remove_rate
+
+    with exit_codes():
+        remove_rate(open_database(db), name)
+        note(f"removed rate {name!r}")
+
+
+@rate_app.command("activate")
+def rate_activate(name: str, db: DbOption = None) -> None:
+    """Make a tariff the active one of its location."""
+    from elecost.store import activate_rate
+
+    with exit_codes():
+        tariff = activate_rate(open_database(db), name)
+        note(f"rate {tariff.name!r} is now active for {tariff.location!r}")
+
+
+@rate_app.command("current")
+def rate_current(location: LocationOption = None, json_out: JsonOption = False, db: DbOption = None) -> None:
+    """The active tariff and the price in force now, with when it next changes."""
+    from elecost.report import current_price
+    from elecost.store import active_rate
+
+    with exit_codes():
+        tariff = active_rate(open_database(db), location)
+        data = current_price(tariff, int(time.time()))
+        if json_out:
+            show_json(data)
+        else:
+            show(
+                f"{data['rate_name']} ({data['location']}): {data['period']} at "
+                f"${data['price_usd_per_kwh']}/kWh now ({data['now']}); next change {data['next_change'] or 'never'}"
+            )

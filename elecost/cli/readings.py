@@ -1,0 +1,99 @@
+"""`elecost readings import` and `elecost record`: readings into the store, and into cost rows."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TextIO
+
+import typer
+
+if TYPE_CHECKING:
+    from elecost.readings import TextOpener
+
+from elecost.cli.common import (
+    DbOption,
+    LocationOption,
+    app,
+    exit_codes,
+    instant_option,
+    note,
+    open_database,
+    readings_app,
+    report_zone,
+    stderr,
+    zone_option,
+)
+
+
+@readings_app.command("import")
+def readings_import(
+    files: Annotated[list[Path], typer.Argument(help="CSV or JSON Lines files.")],
+    location: LocationOption = None,
+    timezone: Annotated[str | None, typer.Option("--timezone", help="Zone for timestamps without an offset.")] = None,
+    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Store the good rows, list the bad ones.")] = False,
+    replace: Annotated[bool, typer.Option("--replace", help="Overwrite stored readings that differ.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Store readings; a bad row means nothing is written (unless --skip-bad)."""
+    from elecost.importer import import_readings
+
+    with exit_codes():
+        result = import_readings(
+            open_database(db),
+            files,
+            location=location,
+            timezone=zone_option(timezone),
+            skip_bad=skip_bad,
+            replace_stored=replace,
+            open_text=_progress_opener(),
+        )
+        for problem in result.skipped:
+            note(f"skipped: {problem}")
+        note(
+            f"imported {result.added} new readings, {result.unchanged} already stored"
+            + (f", {result.replaced} replaced" if result.replaced else "")
+            + (f", {len(result.skipped)} bad rows skipped" if result.skipped else "")
+        )
+
+
+def _progress_opener() -> TextOpener | None:
+    """An opener that shows a progress bar on stderr when it is a terminal, else None."""
+    if not sys.stderr.isatty():
+        return None
+    import rich.progress
+
+    def opener(path: Path) -> AbstractContextManager[TextIO]:
+        return rich.progress.open(
+            path, "r", encoding="utf-8", newline="", description=f"reading {path.name}", console=stderr()
+        )
+
+    return opener
+
+
+@app.command()
+def record(
+    since: Annotated[str | None, typer.Option("--since", help="Also redo billing periods from here.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="... up to here.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Turn stored readings into hourly cost rows; safe to run from cron, never double counts."""
+    from elecost.errors import UsageError
+    from elecost.record import record_costs
+
+    with exit_codes():
+        database = open_database(db)
+        zone = report_zone(database, None)
+        result = record_costs(
+            database,
+            instant_option(since, zone, "--since") if since else None,
+            instant_option(until, zone, "--until") if until else None,
+        )
+        plural = "s" if result.periods != 1 else ""
+        note(f"recorded {result.rows} cost rows over {result.periods} billing period{plural}")
+        if result.without_rate:
+            raise UsageError(
+                f"readings at {', '.join(result.without_rate)} have no active rate; "
+                "`elecost rate activate NAME`, then run record again"
+            )

@@ -1,0 +1,135 @@
+"""Reports from the store: `costs`, `summary`, `bill`, and `demo` on the bundled data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    pass
+
+from elecost.cli.common import (
+    DbOption,
+    JsonOption,
+    LocationOption,
+    app,
+    days_span,
+    example_files,
+    exit_codes,
+    instant_option,
+    load_files,
+    note,
+    open_database,
+    report_zone,
+    show,
+    show_json,
+)
+
+
+@app.command()
+def costs(
+    days: Annotated[int, typer.Option("--days", min=1, help="The last N days of recorded costs.")] = 1,
+    miner: Annotated[str | None, typer.Option("--miner", help="One miner's rows instead of the meter's.")] = None,
+    location: LocationOption = None,
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """List hourly cost rows (the whole meter's, or one miner's)."""
+    from elecost.report import record_json, records_table
+    from elecost.summary import cost_rows
+
+    with exit_codes():
+        database = open_database(db)
+        start, end = days_span(database, days)
+        zone = report_zone(database, location)
+        records = cost_rows(database, start, end, miner=miner, location=location)
+        if json_out:
+            show_json([record_json(r, zone) for r in records])
+        else:
+            show(records_table(records, zone, f"Cost rows, last {days} day(s) of records"))
+
+
+@app.command()
+def summary(
+    days: Annotated[int, typer.Option("--days", min=1, help="The last N days of recorded costs.")] = 30,
+    by: Annotated[str, typer.Option("--by", help="Group by day, miner, location or period.")] = "day",
+    miner: Annotated[str | None, typer.Option("--miner", help="One miner only.")] = None,
+    location: LocationOption = None,
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Totals over the last N days, grouped, with the TOU breakdown and the run rate."""
+    from elecost.report import summary_json, summary_view
+    from elecost.summary import cost_summary
+
+    with exit_codes():
+        database = open_database(db)
+        start, end = days_span(database, days)
+        zone = report_zone(database, location)
+        result = cost_summary(database, start, end, by=by, miner=miner, location=location, zone=zone)
+        if json_out:
+            show_json(summary_json(result, zone))
+        else:
+            for part in summary_view(result, zone, by, days):
+                show(part)
+
+
+@app.command()
+def bill(
+    from_: Annotated[str | None, typer.Option("--from", help="From (ISO; a date is local midnight).")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="To, excluded.")] = None,
+    location: LocationOption = None,
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """One row per billing period from stored readings: energy, demand, service, total."""
+    from zoneinfo import ZoneInfo
+
+    from elecost.bills import bills
+    from elecost.report import bill_view, record_json
+
+    with exit_codes():
+        database = open_database(db)
+        zone = report_zone(database, location)
+        rows = bills(
+            database,
+            instant_option(from_, zone, "--from") if from_ else None,
+            instant_option(to, zone, "--to") if to else None,
+            location,
+        )
+        if json_out:
+            show_json([record_json(r, ZoneInfo(t.timezone)) for t, r in rows])
+        else:
+            for part in bill_view(rows):
+                show(part)
+
+
+@app.command()
+def demo(
+    db: Annotated[Path | None, typer.Option("--db", help="Database file [default: a throw-away one].")] = None,
+) -> None:
+    """Run the main job on the bundled example data, in a throw-away database."""
+    import tempfile
+    from importlib.resources import files
+
+    from elecost.importer import import_readings
+    from elecost.record import record_costs
+    from elecost.store import activate_rate, add_rates
+
+    with exit_codes():
+        path = db or Path(tempfile.mkdtemp(prefix="elecost-demo-")) / "demo.db"
+        database = open_database(path)
+        add_rates(database, load_files(example_files()))
+        activate_rate(database, "Example TOU")
+        sample = Path(str(files("elecost.examples") / "readings.csv"))
+        imported = import_readings(database, [sample])
+        recorded = record_costs(database)
+        note(f"demo database: {path}")
+        note(
+            f"added the example rates, activated 'Example TOU', imported {imported.added} readings from {sample.name},"
+        )
+        note(f"recorded {recorded.rows} hourly cost rows. Try: elecost --db {path} summary --by miner")
+    summary(days=30, by="day", miner=None, location=None, json_out=False, db=path)
+    bill(from_=None, to=None, location=None, json_out=False, db=path)
