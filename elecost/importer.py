@@ -1,17 +1,33 @@
-"""Readings files -> the store, in one transaction: all rows or (without --skip-bad) none."""
+"""Readings files -> the store, in one transaction: all rows, or (without --skip-bad) none.
+
+The files are streamed straight into SQLite (memory stays flat however large they are) inside
+one write transaction; bad rows and conflicts are collected on the way, and if any is found the
+transaction is rolled back, so a failed import leaves the database exactly as it was.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
 from elecost.errors import InputError, Problem, UsageError
-from elecost.readings import Reading, TextOpener, dedupe, read_readings
-from elecost.store import ImportResult, active_rates, store_readings, write_transaction
+from elecost.readings import TextOpener, scan_readings
+from elecost.store import active_rates, mark_dirty, miner_ids, new_miner_id, write_readings, write_transaction
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did: rows new, rows already stored, rows replaced, and bad rows skipped."""
+
+    added: int
+    unchanged: int
+    replaced: int
+    skipped: list[Problem]
 
 
 def import_readings(
@@ -24,30 +40,94 @@ def import_readings(
     replace_stored: bool = False,
     open_text: TextOpener | None = None,
 ) -> ImportResult:
-    """Validate every row of every file, then store them all at once.
+    """Store every row of every file, or none.
 
     A reading with no location takes `location`, else the location of the only active rate.
-    Bad rows and conflicts with stored readings raise InputError and nothing is written, unless
-    `skip_bad`, which writes the good rows and returns the bad ones in `skipped`.
+    A reading whose key is stored (or given earlier) with other values is a conflict. Bad rows
+    and conflicts raise InputError and nothing is written, unless `skip_bad`, which writes the
+    good rows and returns the bad ones in `skipped`; `replace_stored` overwrites on conflict.
     """
-    readings: list[Reading] = []
     problems: list[Problem] = []
-    for path in paths:
-        rows, bad = read_readings(path, timezone, open_text)
-        readings.extend(rows)
-        problems.extend(bad)
-    if any(r.location is None for r in readings):
-        fallback = location or only_active_location(db)
-        readings = [r if r.location is not None else replace(r, location=fallback) for r in readings]
-    readings, conflicts = dedupe(readings)
-    problems.extend(conflicts)
-    if problems and not skip_bad:
-        raise InputError(problems)
+    conflicts: list[tuple[int, int]] = []
+    places: set[str] = set()
+    fallback: list[str] = []
+    counts = [0, 2**62, -(2**62)]  # rows seen, earliest and latest timestamp
     with write_transaction(db):
-        result, clashes = store_readings(db, readings, replace=replace_stored, skip_conflicts=skip_bad)
-        if clashes:
-            raise InputError(problems + clashes)
-    return ImportResult(result.added, result.unchanged, result.replaced, problems + result.skipped)
+        known = miner_ids(db)
+        ids: dict[tuple[str | None, str], int] = {}  # as the rows name them (location may be None)
+
+        def resolve(place: str | None, miner: str) -> int:
+            """Id of a (location, miner) the import meets first; a missing location is resolved once."""
+            if place is None:
+                if not fallback:
+                    fallback.append(location or only_active_location(db))
+                where = fallback[0]
+            else:
+                where = place
+            places.add(where)
+            miner_id = known.get((where, miner)) or new_miner_id(db, where, miner)
+            ids[(place, miner)] = miner_id
+            return miner_id
+
+        def rows() -> Iterator[tuple[int, int, float, int | None]]:
+            seen, low, high = 0, counts[1], counts[2]
+            for path in paths:
+                for _, timestamp_s, power_w, miner, place, duration_s in scan_readings(
+                    path, timezone, problems, open_text
+                ):
+                    miner_id = ids.get((place, miner)) or resolve(place, miner)
+                    if timestamp_s < low:
+                        low = timestamp_s
+                    if timestamp_s > high:
+                        high = timestamp_s
+                    seen += 1
+                    yield miner_id, timestamp_s, power_w, duration_s
+            counts[:] = [seen, low, high]
+
+        written = write_readings(db, rows(), replace=replace_stored, conflicts=conflicts)
+        clashes = _conflict_problems(db, paths, timezone, location, fallback, conflicts) if conflicts else []
+        if not replace_stored:
+            problems.extend(clashes)
+        if problems and not skip_bad:
+            raise InputError(problems)
+        if written:
+            mark_dirty(db, dict.fromkeys(places, (counts[1], counts[2])))
+    seen = counts[0]
+    replaced = len(conflicts) if replace_stored else 0
+    kept_out = 0 if replace_stored else len(conflicts)
+    return ImportResult(written - replaced, seen - written - kept_out, replaced, problems)
+
+
+def _conflict_problems(
+    db: Database,
+    paths: Sequence[Path],
+    timezone: ZoneInfo | None,
+    location: str | None,
+    fallback: list[str],
+    conflicts: list[tuple[int, int]],
+) -> list[Problem]:
+    """The file lines behind the conflicting keys: a second reading of the file's own, or one
+    that differs from what was stored before the import. Only read again when there are some."""
+    names = {miner_id: key for key, miner_id in miner_ids(db).items()}
+    clashing = Counter((names[miner_id], timestamp_s) for miner_id, timestamp_s in conflicts)
+    lines: dict[tuple[tuple[str, str], int], list[tuple[str, int]]] = {}
+    for path in paths:
+        for line, timestamp_s, _, miner, place, _ in scan_readings(path, timezone, []):
+            key = ((place or location or (fallback[0] if fallback else ""), miner), timestamp_s)
+            if key in clashing:
+                lines.setdefault(key, []).append((str(path), line))
+    problems = []
+    for key, where in lines.items():
+        first_was_new = clashing[key] < len(where)
+        for index, (source, line) in enumerate(where):
+            if index == 0 and first_was_new:
+                continue
+            if first_was_new:
+                message = f"conflicts with line {where[0][1]}: same miner and timestamp, other values"
+            else:
+                message = "conflicts with the stored reading for this miner and timestamp; --replace overwrites it"
+            problems.append(Problem(source, line, "power_w", message))
+    return sorted(problems, key=lambda p: (p.path, p.line or 0))
 
 
 def only_active_location(db: Database) -> str:

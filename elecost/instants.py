@@ -21,7 +21,7 @@ def parse_instant(text: str, zone: ZoneInfo | None) -> int:
     Raises ValueError with a message fit for a user.
     """
     text = text.strip()
-    if _EPOCH.match(text):
+    if text.isdigit() or _EPOCH.match(text):
         return int(text)
     try:
         moment = datetime.fromisoformat(text)

@@ -12,12 +12,14 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import math
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -52,121 +54,189 @@ class Gap:
     end_s: int
 
 
+Row = tuple[int, int, float, str, "str | None", "int | None"]  # line, timestamp_s, power_w, miner, location, duration_s
+
+
 def read_readings(
     path: Path, zone: ZoneInfo | None, open_text: TextOpener | None = None
 ) -> tuple[list[Reading], list[Problem]]:
-    """Parse a CSV or JSON Lines readings file: the good readings and a problem per bad row.
+    """Parse a CSV or JSON Lines readings file: the good readings and a problem per bad row."""
+    problems: list[Problem] = []
+    source = str(path)
+    readings = [
+        Reading(source, line, ts, Decimal(repr(power)), miner, location, duration)
+        for line, ts, power, miner, location, duration in scan_readings(path, zone, problems, open_text)
+    ]
+    return readings, problems
 
-    `open_text` opens the file as text (the CLI passes one that shows a progress bar).
+
+def scan_readings(
+    path: Path, zone: ZoneInfo | None, problems: list[Problem], open_text: TextOpener | None = None
+) -> Iterator[Row]:
+    """Stream the good rows of a CSV or JSON Lines readings file; each bad row adds a problem.
+
+    Streaming keeps memory flat for files of millions of rows. `open_text` opens the file as
+    text (the CLI passes one that shows a progress bar).
     """
     opener = open_text or (lambda p: p.open(encoding="utf-8", newline=""))
+    source = str(path)
     try:
         with opener(path) as handle:
             first = handle.read(1)
             while first.isspace():
                 first = handle.read(1)
             handle.seek(0)
-            rows = _json_rows(handle, str(path)) if first == "{" else _csv_rows(handle, str(path))
-            return parse_rows(rows, str(path), zone)
+            if first == "{":
+                yield from _json_rows(handle, source, zone, problems)
+            else:
+                yield from _csv_rows(handle, source, zone, problems)
     except (OSError, UnicodeDecodeError) as exc:
-        return [], [Problem(str(path), None, "", f"cannot read: {exc}")]
+        problems.append(Problem(source, None, "", f"cannot read: {exc}"))
 
 
-def _csv_rows(handle: Iterable[str], source: str) -> Iterator[tuple[int, dict[str, Any] | Problem]]:
-    reader = csv.DictReader(handle)
-    header = [name.strip() for name in reader.fieldnames or []]
+def _csv_rows(handle: Iterable[str], source: str, zone: ZoneInfo | None, problems: list[Problem]) -> Iterator[Row]:
+    reader = csv.reader(handle)
+    header = [name.strip() for name in next(reader, [])]
     missing = [name for name in ("timestamp", "power_w") if name not in header]
     if missing:
-        yield 1, Problem(source, 1, "", f"the header must name timestamp and power_w; missing {', '.join(missing)}")
+        problems.append(
+            Problem(source, 1, "", f"the header must name timestamp and power_w; missing {', '.join(missing)}")
+        )
         return
-    reader.fieldnames = header
-    for row in reader:
-        yield reader.line_num, row
+    at, power = header.index("timestamp"), header.index("power_w")
+    miner = header.index("miner") if "miner" in header else None
+    place = header.index("location") if "location" in header else None
+    lasts = header.index("duration_s") if "duration_s" in header else None
+    width = len(header)
+    parse_iso = datetime.fromisoformat
+    for fields in reader:
+        # The common row, checked inline for speed; anything unusual takes the careful path.
+        try:
+            stamp = fields[at]
+            if stamp.isdigit():
+                timestamp_s = int(stamp)
+            else:
+                moment = parse_iso(stamp)
+                if moment.tzinfo is None:
+                    if zone is None:
+                        raise ValueError(stamp)
+                    moment = moment.replace(tzinfo=zone)
+                timestamp_s = int(moment.timestamp())
+            watts = float(fields[power])
+            if not 0 <= watts < math.inf or (lasts is not None and fields[lasts]):
+                raise ValueError(watts)
+            yield (
+                reader.line_num,
+                timestamp_s,
+                watts,
+                fields[miner].strip() if miner is not None else "",
+                (fields[place].strip() or None) if place is not None else None,
+                None,
+            )
+            continue
+        except (ValueError, IndexError):
+            pass
+        if not fields:
+            continue
+        if len(fields) < width:
+            fields += [""] * (width - len(fields))
+        row = _row(
+            source,
+            reader.line_num,
+            zone,
+            problems,
+            fields[at],
+            fields[power],
+            fields[miner] if miner is not None else "",
+            fields[place] if place is not None else "",
+            fields[lasts] if lasts is not None else "",
+        )
+        if row is not None:
+            yield row
 
 
-def _json_rows(handle: Iterable[str], source: str) -> Iterator[tuple[int, dict[str, Any] | Problem]]:
+def _json_rows(handle: Iterable[str], source: str, zone: ZoneInfo | None, problems: list[Problem]) -> Iterator[Row]:
     for number, text in enumerate(handle, start=1):
         if not text.strip():
             continue
         try:
-            row = json.loads(text, parse_float=Decimal)
+            data = json.loads(text)
         except json.JSONDecodeError as exc:
-            yield number, Problem(source, number, "", f"not valid JSON: {exc.msg}")
+            problems.append(Problem(source, number, "", f"not valid JSON: {exc.msg}"))
             continue
-        if not isinstance(row, dict):
-            yield number, Problem(source, number, "", "each line must be a JSON object")
+        if not isinstance(data, dict):
+            problems.append(Problem(source, number, "", "each line must be a JSON object"))
             continue
-        yield number, row
+        row = _row(
+            source,
+            number,
+            zone,
+            problems,
+            data.get("timestamp"),
+            data.get("power_w"),
+            data.get("miner"),
+            data.get("location"),
+            data.get("duration_s"),
+        )
+        if row is not None:
+            yield row
 
 
-def parse_rows(
-    rows: Iterable[tuple[int, dict[str, Any] | Problem]], source: str, zone: ZoneInfo | None
-) -> tuple[list[Reading], list[Problem]]:
-    """Turn raw rows (line number, column -> value) into readings, collecting every bad row."""
-    readings: list[Reading] = []
-    problems: list[Problem] = []
-    for line, row in rows:
-        if isinstance(row, Problem):
-            problems.append(row)
-            continue
-        reading = _reading(row, source, line, zone, problems)
-        if reading is not None:
-            readings.append(reading)
-    return readings, problems
-
-
-def _reading(
-    row: dict[str, Any], source: str, line: int, zone: ZoneInfo | None, problems: list[Problem]
-) -> Reading | None:
-    before = len(problems)
-
-    def bad(field: str, message: str) -> None:
-        problems.append(Problem(source, line, field, message))
-
-    stamp = row.get("timestamp")
+def _row(
+    source: str,
+    line: int,
+    zone: ZoneInfo | None,
+    problems: list[Problem],
+    stamp: Any,
+    power: Any,
+    miner: Any,
+    location: Any,
+    duration: Any,
+) -> Row | None:
+    """One validated row, or None after adding a problem for each bad field."""
+    ok = True
     timestamp_s = 0
-    if stamp is None or str(stamp).strip() == "":
-        bad("timestamp", "missing")
+    if type(stamp) is int:
+        timestamp_s = stamp
+    elif stamp is None or str(stamp).strip() == "":
+        problems.append(Problem(source, line, "timestamp", "missing"))
+        ok = False
     else:
         try:
             timestamp_s = parse_instant(str(stamp), zone)
         except ValueError as exc:
-            bad("timestamp", str(exc))
-    power = _decimal(row.get("power_w"))
-    if power is None:
-        bad("power_w", f"not a number: {row.get('power_w')!r}")
-    elif power < 0:
-        bad("power_w", f"must be >= 0, got {power}")
-    duration_s: int | None = None
-    raw_duration = row.get("duration_s")
-    if raw_duration is not None and str(raw_duration).strip() != "":
-        duration = _decimal(raw_duration)
-        if duration is None or duration <= 0:
-            bad("duration_s", f"must be a number of seconds > 0, got {raw_duration!r}")
+            problems.append(Problem(source, line, "timestamp", str(exc)))
+            ok = False
+    watts = _number(power)
+    if watts is None:
+        problems.append(Problem(source, line, "power_w", f"not a number: {power!r}"))
+        ok = False
+    elif watts < 0:
+        problems.append(Problem(source, line, "power_w", f"must be >= 0, got {power}"))
+        ok = False
+    seconds: int | None = None
+    if duration is not None and duration != "":
+        length = _number(duration)
+        if length is None or length <= 0:
+            problems.append(Problem(source, line, "duration_s", f"must be a number of seconds > 0, got {duration!r}"))
+            ok = False
         else:
-            duration_s = int(duration.to_integral_value())
-    if len(problems) > before or power is None:
+            seconds = round(length)
+    if not ok or watts is None:
         return None
-    location = row.get("location")
-    return Reading(
-        path=source,
-        line=line,
-        timestamp_s=timestamp_s,
-        power_w=power,
-        miner=str(row.get("miner") or "").strip(),
-        location=str(location).strip() if location not in (None, "") else None,
-        duration_s=duration_s,
-    )
+    place = str(location).strip() if location is not None and location != "" else None
+    return line, timestamp_s, watts, str(miner).strip() if miner else "", place or None, seconds
 
 
-def _decimal(value: Any) -> Decimal | None:
+def _number(value: Any) -> float | None:
+    """A finite float from a number or its text; None for anything else (bools included)."""
     if isinstance(value, bool) or value is None:
         return None
     try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
+        number = float(value)
+    except (TypeError, ValueError):
         return None
-    return number if number.is_finite() else None
+    return number if math.isfinite(number) else None
 
 
 def dedupe(readings: Iterable[Reading]) -> tuple[list[Reading], list[Problem]]:

@@ -28,6 +28,7 @@ from elecost.tariffs.load import tariff_from_mapping, tariff_to_mapping
 from elecost.tariffs.model import Tariff
 
 BUSY_TIMEOUT_MS = 60_000
+CACHE_KIB = 65_536  # a fleet's readings insert at one B-tree spot per miner: keep those pages cached
 # How far around a span readings are read, so a reading can reach into the span from before it.
 CONTEXT_S = 2 * 86_400
 
@@ -44,6 +45,7 @@ def open_db(path: str | Path) -> Database:
             db.execute("PRAGMA journal_mode = wal")
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA synchronous = NORMAL")
+    db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     if migrations.pending(db):
         with write_transaction(db):
             migrations.apply(db)
@@ -219,85 +221,56 @@ def active_rates(db: Database) -> dict[str, Tariff]:
 # --- readings ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ImportResult:
-    """What an import did: rows new, rows already stored, rows replaced, and bad rows skipped."""
-
-    added: int
-    unchanged: int
-    replaced: int
-    skipped: list[Problem]
+def miner_ids(db: Database) -> dict[tuple[str, str], int]:
+    """(location, miner) -> id of every miner the store knows."""
+    return {
+        (location, name): miner_id for miner_id, location, name in db.execute("SELECT id, location, name FROM miners")
+    }
 
 
-def miner_ids(db: Database, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    """Ids of (location, miner) pairs, creating the missing ones (inside the caller's transaction)."""
-    wanted = set(pairs)
-    known = {(row["location"], row["name"]): row["id"] for row in db.query("SELECT id, location, name FROM miners")}
-    for pair in wanted - known.keys():
-        cursor = db.execute("INSERT INTO miners (location, name) VALUES (?, ?)", list(pair))
-        known[pair] = int(cursor.lastrowid or 0)
-    return known
+def new_miner_id(db: Database, location: str, name: str) -> int:
+    """Create a (location, miner) row and return its id (inside the caller's transaction)."""
+    db.execute("INSERT OR IGNORE INTO miners (location, name) VALUES (?, ?)", [location, name])
+    return int(db.execute("SELECT id FROM miners WHERE location = ? AND name = ?", [location, name]).fetchone()[0])
 
 
-def store_readings(
-    db: Database, readings: Sequence[Reading], *, replace: bool, skip_conflicts: bool
-) -> tuple[ImportResult, list[Problem]]:
-    """Write readings (each with a location by now) in the caller's transaction.
+# A stored key with other values is a conflict: the UPSERT's WHERE calls elecost_conflict() for
+# those rows only, which notes the key and says whether to overwrite (--replace) or keep.
+_UPSERT = (
+    "INSERT INTO readings (miner_id, timestamp_s, power_w, duration_s) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (miner_id, timestamp_s) DO UPDATE SET power_w = excluded.power_w, duration_s = excluded.duration_s "
+    "WHERE (readings.power_w IS NOT excluded.power_w OR readings.duration_s IS NOT excluded.duration_s) "
+    "AND elecost_conflict(excluded.miner_id, excluded.timestamp_s)"
+)
 
-    A reading whose key is stored with other values is a conflict. With `replace` it overwrites;
-    with `skip_conflicts` it is left out and listed; otherwise nothing is written and the
-    conflicts come back as problems.
+
+def write_readings(
+    db: Database,
+    rows: Iterable[tuple[int, int, float, int | None]],
+    *,
+    replace: bool,
+    conflicts: list[tuple[int, int]],
+) -> int:
+    """Insert (miner_id, timestamp_s, power_w, duration_s) rows in the caller's transaction.
+
+    Identical rows already stored change nothing. Each row whose key is stored with other
+    values is appended to `conflicts` as (miner_id, timestamp_s), and overwrites only with
+    `replace`. Returns the number of rows inserted or overwritten.
     """
-    ids = miner_ids(db, {(r.location or "", r.miner) for r in readings})
-    db.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS incoming "
-        "(miner_id INTEGER, timestamp_s INTEGER, power_w REAL, duration_s INTEGER, seq INTEGER)"
-    )
-    db.execute("DELETE FROM temp.incoming")
+
+    def conflict(miner_id: int, timestamp_s: int) -> int:
+        conflicts.append((miner_id, timestamp_s))
+        return int(replace)
+
+    db.conn.create_function("elecost_conflict", 2, conflict)
+    return db.conn.executemany(_UPSERT, rows).rowcount  # the upserts' own changes, summed
+
+
+def mark_dirty(db: Database, spans: dict[str, tuple[int, int]]) -> None:
+    """Note the span of each location's changed readings, for the next `record` to redo."""
     db.conn.executemany(
-        "INSERT INTO temp.incoming VALUES (?, ?, ?, ?, ?)",
-        (
-            (ids[(r.location or "", r.miner)], r.timestamp_s, float(r.power_w), r.duration_s, seq)
-            for seq, r in enumerate(readings)
-        ),
-    )
-    matched = "FROM temp.incoming i JOIN readings r ON r.miner_id = i.miner_id AND r.timestamp_s = i.timestamp_s "
-    same = "r.power_w = i.power_w AND r.duration_s IS i.duration_s"
-    conflicts = [row[0] for row in db.execute(f"SELECT i.seq {matched} WHERE NOT ({same}) ORDER BY i.seq")]
-    unchanged = db.execute(f"SELECT count(*) {matched} WHERE {same}").fetchone()[0]
-    problems = [
-        Problem(
-            readings[seq].path,
-            readings[seq].line,
-            "power_w",
-            "conflicts with the stored reading for this miner and timestamp; --replace overwrites it",
-        )
-        for seq in conflicts
-    ]
-    if problems and not replace and not skip_conflicts:
-        return ImportResult(0, unchanged, 0, []), problems
-    db.execute(f"DELETE FROM temp.incoming WHERE rowid IN (SELECT i.rowid {matched} WHERE {same})")
-    if not replace:
-        db.execute(f"DELETE FROM temp.incoming WHERE rowid IN (SELECT i.rowid {matched})")
-    written = db.execute("SELECT count(*) FROM temp.incoming").fetchone()[0]
-    db.execute(
-        "INSERT OR REPLACE INTO readings (miner_id, timestamp_s, power_w, duration_s) "
-        "SELECT miner_id, timestamp_s, power_w, duration_s FROM temp.incoming ORDER BY miner_id, timestamp_s"
-    )
-    _mark_dirty(db)
-    db.execute("DELETE FROM temp.incoming")
-    replaced = len(conflicts) if replace else 0
-    skipped = [] if replace else problems
-    return ImportResult(written - replaced, unchanged, replaced, skipped), []
-
-
-def _mark_dirty(db: Database) -> None:
-    """Note the span each location's new readings touch, for the next `record`."""
-    db.execute(
-        "INSERT INTO dirty (location, start_s, end_s) "
-        "SELECT m.location, min(i.timestamp_s) - ?, max(i.timestamp_s) + ? "
-        "FROM temp.incoming i JOIN miners m ON m.id = i.miner_id GROUP BY m.location",
-        [CONTEXT_S, CONTEXT_S],
+        "INSERT INTO dirty (location, start_s, end_s) VALUES (?, ?, ?)",
+        [(location, low - CONTEXT_S, high + CONTEXT_S) for location, (low, high) in spans.items()],
     )
 
 
@@ -442,7 +415,7 @@ class Miner:
 def add_miner(db: Database, miner: Miner) -> None:
     """Add a miner to the inventory, or update its nameplate data."""
     with write_transaction(db):
-        miner_id = miner_ids(db, [(miner.location, miner.name)])[(miner.location, miner.name)]
+        miner_id = new_miner_id(db, miner.location, miner.name)
         db.execute(
             "UPDATE miners SET listed = 1, hashrate_th = ?, power_w = ?, model = ? WHERE id = ?",
             [miner.hashrate_th, miner.power_w, miner.model, miner_id],
