@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from elecost.errors import UsageError
-from elecost.readings import loads_by_miner
-from elecost.store import active_rate, active_rates, reading_span, stored_readings
-from elecost.tariffs.calc import CostRecord, clip_loads, price_loads, sum_loads
+from elecost.pricing import bill_periods
+from elecost.store import active_rate, active_rates, reading_span, stored_milli_loads
+from elecost.tariffs.calc import CostRecord
 from elecost.tariffs.model import Tariff
 from elecost.tariffs.periods import billing_periods
 
@@ -23,32 +23,20 @@ def bills(
     db: Database, from_s: int | None = None, to_s: int | None = None, location: str | None = None
 ) -> list[tuple[Tariff, CostRecord]]:
     """Each billing period's bill in [from_s, to_s), per location with an active rate and readings."""
+    if from_s is not None and to_s is not None and to_s <= from_s:
+        raise UsageError("--to must be after --from")
     tariffs = [active_rate(db, location)] if location is not None else list(active_rates(db).values())
-    out = []
+    out: list[tuple[Tariff, CostRecord]] = []
     for tariff in sorted(tariffs, key=lambda t: t.location):
         span = reading_span(db, tariff.location)
         if span is None:
             continue
-        if from_s is not None and to_s is not None and to_s <= from_s:
-            raise UsageError("--to must be after --from")
         low = from_s if from_s is not None else span[0]
         high = to_s if to_s is not None else span[1] + 1
         zone = ZoneInfo(tariff.timezone)
         for period_start, period_end in billing_periods(zone, tariff.billing_cycle_day, low, high):
-            clip_start = period_start if from_s is None else max(from_s, period_start)
-            clip_end = period_end if to_s is None else min(to_s, period_end)
-            record = _period_bill(db, tariff, clip_start, clip_end)
-            if record is not None:
-                out.append((tariff, record))
+            loads = stored_milli_loads(db, tariff.location, period_start, period_end)
+            cut_start = period_start if from_s is None else max(from_s, period_start)
+            cut_end = period_end if to_s is None else min(to_s, period_end)
+            out.extend((tariff, record) for record in bill_periods(tariff, loads, cut_start, cut_end))
     return out
-
-
-def _period_bill(db: Database, tariff: Tariff, low: int, high: int) -> CostRecord | None:
-    by_miner, _gaps, _untimed = loads_by_miner(stored_readings(db, tariff.location, low, high))
-    meter_loads = by_miner.get((tariff.location, ""))
-    meter = meter_loads or sum_loads(load for rows in by_miner.values() for load in rows)
-    meter = clip_loads(meter, low, high)
-    if not meter:
-        return None
-    records = price_loads(tariff, meter, meter[0].start_s, meter[-1].end_s)
-    return records[0]

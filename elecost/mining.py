@@ -212,7 +212,7 @@ def _day_start(zone: ZoneInfo, first_day: str | None, now_s: int) -> int:
 
 
 def _plan_location(tariff: Tariff, network: Network, fleet: list[Miner], start: int, end: int) -> list[Curtailment]:
-    prices = tariff.period_rates_usd_per_kwh()
+    prices = tariff.period_rates_usd_per_kwh
     if tariff.rate_type == "tiered":
         prices = (tariff.tiered_rates[-1].rate_usd_per_kwh,)
     limits = {

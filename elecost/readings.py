@@ -271,7 +271,7 @@ def loads_by_miner(
     groups: dict[tuple[str, str], list[Reading]] = defaultdict(list)
     for reading in readings:
         groups[(reading.location or "", reading.miner)].append(reading)
-    spacings = {key: _spacing_s(rows) for key, rows in groups.items()}
+    spacings = {key: median_spacing_s([r.timestamp_s for r in rows]) for key, rows in groups.items()}
     known = [s for s in spacings.values() if s is not None]
     fallback = int(statistics.median(known)) if known else None
     loads: dict[tuple[str, str], list[Load]] = {}
@@ -279,42 +279,55 @@ def loads_by_miner(
     problems: list[Problem] = []
     for key, rows in groups.items():
         rows.sort(key=lambda r: r.timestamp_s)
-        spacing = spacings[key] or fallback
-        allowed = max_gap_s if max_gap_s is not None else (3 * spacing if spacing else None)
-        out: list[Load] = []
-        for index, reading in enumerate(rows):
-            following = rows[index + 1].timestamp_s if index + 1 < len(rows) else None
-            span = reading.duration_s
-            if (
-                span is None
-                and following is not None
-                and (allowed is None or following - reading.timestamp_s <= allowed)
-            ):
-                span = following - reading.timestamp_s
-            if span is None:
-                span = spacing
-            if span is None:
-                problems.append(
-                    Problem(
-                        reading.path,
-                        reading.line,
-                        "duration_s",
-                        "a lone reading needs duration_s: nothing shows how long it lasted",
-                    )
-                )
-                continue
-            end = reading.timestamp_s + span
-            if following is not None:
-                end = min(end, following)
-                if end < following and allowed is not None and following - reading.timestamp_s > allowed:
-                    gaps.append(Gap(key[0], key[1], end, following))
-            out.append(Load(reading.timestamp_s, end, reading.power_w))
-        loads[key] = out
+        ends, holes = reading_ends(
+            [r.timestamp_s for r in rows], [r.duration_s for r in rows], spacings[key] or fallback, max_gap_s
+        )
+        loads[key] = [Load(r.timestamp_s, end, r.power_w) for r, end in zip(rows, ends, strict=True) if end is not None]
+        gaps.extend(Gap(key[0], key[1], start, end) for start, end in holes)
+        problems.extend(
+            Problem(r.path, r.line, "duration_s", "a lone reading needs duration_s: nothing shows how long it lasted")
+            for r, end in zip(rows, ends, strict=True)
+            if end is None
+        )
     return loads, gaps, problems
 
 
-def _spacing_s(rows: Sequence[Reading]) -> int | None:
+def reading_ends(
+    times: Sequence[int], durations: Sequence[int | None], spacing_s: int | None, max_gap_s: int | None = None
+) -> tuple[list[int | None], list[tuple[int, int]]]:
+    """When each of one miner's sorted readings ends, and the gaps left unbilled (section 2).
+
+    A reading lasts its duration, else until the next reading, else (the last one, or one
+    followed by a gap over `max_gap_s`, default three times `spacing_s`) the median spacing;
+    it never runs past the next reading. An end is None when nothing tells how long it lasted.
+    """
+    allowed = max_gap_s if max_gap_s is not None else (3 * spacing_s if spacing_s else None)
+    ends: list[int | None] = []
+    gaps: list[tuple[int, int]] = []
+    count = len(times)
+    for index in range(count):
+        start = times[index]
+        following = times[index + 1] if index + 1 < count else None
+        span = durations[index]
+        if span is None and following is not None and (allowed is None or following - start <= allowed):
+            span = following - start
+        if span is None:
+            span = spacing_s
+        if span is None:
+            ends.append(None)
+            continue
+        end = start + span
+        if following is not None:
+            if end > following:
+                end = following
+            elif end < following and allowed is not None and following - start > allowed:
+                gaps.append((end, following))
+        ends.append(end)
+    return ends, gaps
+
+
+def median_spacing_s(times: Sequence[int]) -> int | None:
     """The median time between a miner's consecutive readings."""
-    times = sorted(r.timestamp_s for r in rows)
+    times = sorted(times)
     steps = [b - a for a, b in itertools.pairwise(times) if b > a]
     return int(statistics.median(steps)) if steps else None

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from elecost.readings import loads_by_miner
 from elecost.store import (
     active_rates,
     cost_row,
@@ -22,7 +21,7 @@ from elecost.store import (
     reading_locations,
     reading_span,
     replace_cost_rows,
-    stored_readings,
+    stored_milli_loads,
     take_dirty,
     write_transaction,
 )
@@ -68,9 +67,7 @@ def record_costs(db: Database, since_s: int | None = None, until_s: int | None =
                 continue
             zone = ZoneInfo(tariff.timezone)
             for period_start, period_end in billing_periods(zone, tariff.billing_cycle_day, low, high):
-                readings = stored_readings(db, location, period_start, period_end)
-                by_miner, _gaps, _untimed = loads_by_miner(readings)
-                loads = {miner: rows for (_, miner), rows in by_miner.items()}
+                loads = stored_milli_loads(db, location, period_start, period_end)
                 records = price_hours(tariff, loads, period_start, period_end)
                 rows = [cost_row(r, period_start, ids.get(tariff.name), now) for r in records]
                 replace_cost_rows(db, location, period_start, period_end, rows)

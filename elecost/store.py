@@ -22,8 +22,9 @@ from sqlite_utils import Database
 
 from elecost.errors import InputError, Problem, UsageError
 from elecost.migrations import migrations
-from elecost.readings import Reading
+from elecost.readings import median_spacing_s, reading_ends
 from elecost.tariffs.calc import CostRecord
+from elecost.tariffs.hourly import MilliLoad
 from elecost.tariffs.load import tariff_from_mapping, tariff_to_mapping
 from elecost.tariffs.model import Tariff
 
@@ -274,20 +275,30 @@ def mark_dirty(db: Database, spans: dict[str, tuple[int, int]]) -> None:
     )
 
 
-def stored_readings(db: Database, location: str, start_s: int, end_s: int) -> list[Reading]:
-    """Stored readings of a location in [start_s - CONTEXT_S, end_s + CONTEXT_S].
+def stored_milli_loads(db: Database, location: str, start_s: int, end_s: int) -> dict[str, list[MilliLoad]]:
+    """Each miner's loads around [start_s, end_s) as (start_s, end_s, power [mW]) integer tuples.
 
-    The margin lets a reading just before the span extend into it, and the one just after end
-    the last reading inside it, as they would in one readings file.
+    The same semantics as a readings file (`readings.reading_ends`), read miner by miner along
+    the primary key, without an object per reading: what `record` needs for a fleet-month.
     """
-    rows = db.execute(
-        "SELECT m.name, r.timestamp_s, r.power_w, r.duration_s FROM miners m "
-        "JOIN readings r ON r.miner_id = m.id WHERE m.location = ? AND r.timestamp_s BETWEEN ? AND ?",
-        [location, start_s - CONTEXT_S, end_s + CONTEXT_S],
-    )
-    return [
-        Reading("(stored)", 0, ts, Decimal(repr(power)), name, location, duration) for name, ts, power, duration in rows
-    ]
+    loads: dict[str, list[MilliLoad]] = {}
+    miners = db.execute("SELECT id, name FROM miners WHERE location = ? ORDER BY id", [location]).fetchall()
+    for miner_id, name in miners:
+        rows = db.execute(
+            "SELECT timestamp_s, CAST(round(power_w * 1000) AS INTEGER), duration_s FROM readings "
+            "WHERE miner_id = ? AND timestamp_s BETWEEN ? AND ? ORDER BY timestamp_s",
+            [miner_id, start_s - CONTEXT_S, end_s + CONTEXT_S],
+        ).fetchall()
+        if not rows:
+            continue
+        times, powers, durations = zip(*rows, strict=True)
+        ends, _ = reading_ends(times, durations, median_spacing_s(times))
+        loads[name] = [
+            (start, end, power)
+            for start, end, power in zip(times, ends, powers, strict=True)
+            if end is not None and end > start
+        ]
+    return loads
 
 
 def reading_span(db: Database, location: str) -> tuple[int, int] | None:
@@ -328,10 +339,14 @@ def cost_row(record: CostRecord, billing_period_start_s: int, rate_id: int | Non
         "demand_charge_usd": float(record.demand_charge_usd),
         "service_charge_usd": float(record.service_charge_usd),
         "total_cost_usd": float(record.total_cost_usd),
-        "tou_breakdown_usd": json.dumps({k: float(v) for k, v in record.tou_breakdown_usd.items()}),
-        "tier_breakdown_usd": json.dumps({k: float(v) for k, v in record.tier_breakdown_usd.items()}),
-        "tou_breakdown_kwh": json.dumps({k: float(v) for k, v in record.tou_energy_kwh.items()}),
+        "tou_breakdown_usd": _json_floats(record.tou_breakdown_usd),
+        "tier_breakdown_usd": _json_floats(record.tier_breakdown_usd),
+        "tou_breakdown_kwh": _json_floats(record.tou_energy_kwh),
     }
+
+
+def _json_floats(amounts: dict[str, Decimal]) -> str:
+    return json.dumps({key: float(value) for key, value in amounts.items()}) if amounts else "{}"
 
 
 def record_from_row(row: dict[str, Any]) -> CostRecord:
@@ -364,7 +379,11 @@ def replace_cost_rows(db: Database, location: str, start_s: int, end_s: int, row
         [location, start_s, end_s],
     )
     if rows:
-        db.table("costs").insert_all(rows, batch_size=5000)
+        columns = list(rows[0])
+        db.conn.executemany(
+            f"INSERT INTO costs ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            [tuple(row.values()) for row in rows],
+        )
 
 
 def query_cost_rows(

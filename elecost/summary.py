@@ -67,8 +67,7 @@ def cost_summary(
         raise UsageError("no cost rows in that span; import readings and run `elecost record` first")
     total = replace(combine(records), period_start_s=start_s, period_end_s=end_s, miner_ip=miner)
     if by == "miner":
-        miner_rows = [record_from_row(r) for r in query_cost_rows(db, start_s, end_s, location=location)]
-        groups = _group([r for r in miner_rows if r.miner_ip] or records, lambda r: r.miner_ip or "(whole meter)")
+        groups = miner_totals(db, start_s, end_s, location) or _group(records, lambda r: "(whole meter)")
     elif by == "location":
         groups = _group(records, lambda r: r.location)
     elif by == "day":
@@ -127,3 +126,43 @@ def export_rows(db: Database, start_s: int | None, end_s: int | None) -> list[Co
     """Every cost row (meters and miners) starting in [start_s, end_s), oldest first."""
     rows = query_cost_rows(db, start_s if start_s is not None else -(2**62), end_s if end_s is not None else 2**62)
     return [record_from_row(row) for row in rows]
+
+
+def miner_totals(db: Database, start_s: int, end_s: int, location: str | None) -> list[tuple[str, CostRecord]]:
+    """Each miner's totals over [start_s, end_s), added up by SQLite: a fleet has many rows."""
+    where = "miner_ip != '' AND period_start_s >= ? AND period_start_s < ?" + (" AND location = ?" if location else "")
+    params: list[object] = [start_s, end_s, *([location] if location else [])]
+    breakdowns: dict[str, dict[str, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
+    for column, kind in (("tou_breakdown_usd", "usd"), ("tou_breakdown_kwh", "kwh"), ("tier_breakdown_usd", "tier")):
+        for miner_ip, key, value in db.execute(
+            f"SELECT miner_ip, j.key, total(j.value) FROM costs, json_each(costs.{column}) AS j "
+            f"WHERE {where} GROUP BY miner_ip, j.key",
+            params,
+        ):
+            breakdowns[miner_ip][kind][key] = Decimal(repr(value))
+    groups = []
+    for row in db.execute(
+        "SELECT miner_ip, min(rate_name), min(location), min(period_start_s), max(period_end_s), total(total_kwh), "
+        "max(peak_power_kw), total(energy_cost_usd), total(demand_charge_usd), total(service_charge_usd) "
+        f"FROM costs WHERE {where} GROUP BY miner_ip ORDER BY miner_ip",
+        params,
+    ):
+        miner_ip, rate_name, place, first, last, kwh, peak, energy, demand, service = row
+        parts = breakdowns[miner_ip]
+        record = CostRecord(
+            rate_name=rate_name,
+            location=place,
+            miner_ip=miner_ip,
+            period_start_s=first,
+            period_end_s=last,
+            energy_kwh=Decimal(repr(kwh)),
+            peak_power_kw=Decimal(repr(peak)),
+            energy_cost_usd=Decimal(repr(energy)),
+            demand_charge_usd=Decimal(repr(demand)),
+            service_charge_usd=Decimal(repr(service)),
+            tou_breakdown_usd=parts["usd"],
+            tier_breakdown_usd=parts["tier"],
+            tou_energy_kwh=parts["kwh"],
+        )
+        groups.append((miner_ip, record))
+    return groups

@@ -7,6 +7,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from elecost.pricing import to_milli
 from elecost.tariffs.calc import CostRecord, Load, price_loads, sum_loads
 from elecost.tariffs.hourly import price_hours
 from elecost.tariffs.periods import billing_periods
@@ -14,6 +15,10 @@ from elecost.tariffs.periods import billing_periods
 from helpers import at, example
 
 TOLERANCE = Decimal("1e-20")
+
+
+def milli(fleet: dict[str, list[Load]]) -> dict[str, list[tuple[int, int, int]]]:
+    return {name: [to_milli(load) for load in loads] for name, loads in fleet.items()}
 
 
 def total(records: list[CostRecord], attribute: str) -> Decimal:
@@ -50,7 +55,7 @@ def test_hours_add_up_to_the_bill_and_miners_to_the_meter(fleet: dict[str, list[
     for start, end in billing_periods(
         ZoneInfo(tariff.timezone), tariff.billing_cycle_day, meter[0].start_s, meter[-1].end_s
     ):
-        rows = price_hours(tariff, fleet, start, end)
+        rows = price_hours(tariff, milli(fleet), start, end)
         inside = [load for load in meter if load.end_s > start and load.start_s < end]
         if not inside:
             assert rows == []
@@ -74,7 +79,7 @@ def test_hours_add_up_to_the_bill_and_miners_to_the_meter(fleet: dict[str, list[
 def test_hour_rows_follow_the_local_clock_on_a_dst_day() -> None:
     tariff = example("texas_industrial.yaml")
     start = at("2026-11-01T00:00", "America/Chicago")
-    rows = price_hours(tariff, {"a": [Load(start, start + 25 * 3600, Decimal(1000))]}, *_period(tariff, start))
+    rows = price_hours(tariff, {"a": [(start, start + 25 * 3600, 1_000_000)]}, *_period(tariff, start))
     meter_rows = [r for r in rows if r.miner_ip is None]
     assert len(meter_rows) == 25  # the repeated 01:00 hour is its own row
     assert all(r.period_end_s - r.period_start_s == 3600 for r in meter_rows)

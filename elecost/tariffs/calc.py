@@ -131,7 +131,7 @@ def price_loads(
     records = []
     for period_start, period_end in billing_periods(zone, tariff.billing_cycle_day, start_s, end_s):
         low, high = max(start_s, period_start), min(end_s, period_end)
-        inside = clip_loads(loads, low, high)
+        inside = _clip(loads, low, high)
         with decimal.localcontext(DECIMAL_CONTEXT):
             records.append(
                 _price_period(tariff, schedule, zone, inside, low, high, period_end - period_start, miner_ip)
@@ -167,7 +167,7 @@ def _add_maps(maps: Iterable[dict[str, Decimal]]) -> dict[str, Decimal]:
     return total
 
 
-def clip_loads(loads: Sequence[Load], low: int, high: int) -> list[Load]:
+def _clip(loads: Sequence[Load], low: int, high: int) -> list[Load]:
     return [
         Load(max(load.start_s, low), min(load.end_s, high), load.power_w)
         for load in loads
@@ -194,7 +194,7 @@ def _price_period(
         tiers = tier_costs(tariff, total_joules / JOULES_PER_KWH)
         energy_cost = sum(tiers.values(), ZERO)
     window_s = tariff.demand_interval_minutes * 60
-    averages = window_averages(loads, window_s, clock_phase_s(zone, low, window_s))
+    averages = window_averages(loads, window_s, clock_phase_s(zone, low, window_s), low, high)
     peak_kw = max(averages.values(), default=ZERO) / 1000
     share = Decimal(high - low) / period_s
     return CostRecord(
@@ -222,7 +222,7 @@ def energy_costs(
 
     For a tiered tariff the cost here is 0: blocks price a billing period's total (`tier_costs`).
     """
-    names, rates = tariff.period_names(), tariff.period_rates_usd_per_kwh()
+    names, rates = tariff.period_names, tariff.period_rates_usd_per_kwh
     cost: dict[str, Decimal] = {}
     kwh: dict[str, Decimal] = {}
     for index, joules in joules_by_period.items():
@@ -282,23 +282,22 @@ def tier_costs(tariff: Tariff, energy_kwh: Decimal) -> dict[str, Decimal]:
     return costs
 
 
-def window_averages(loads: Sequence[Load], window_s: int, phase_s: int) -> dict[int, Decimal]:
+def window_averages(loads: Sequence[Load], window_s: int, phase_s: int, low: int, high: int) -> dict[int, Decimal]:
     """Average power [W] in each clock-aligned window the loads touch, by window start (epoch s).
 
     Windows align with the local wall clock (:00, :15, ... for 15 minutes): `phase_s` is the UTC
-    offset modulo the window. A window the loads cover only in part averages over the part
-    covered: a gap is unknown, not zero.
+    offset modulo the window. The average is the window's energy over the part of the window
+    inside the span [low, high): a gap inside the span counts as no power, as the meter sees it;
+    a window cut by the span's ends averages over the part inside.
     """
-    sums: dict[int, list[Decimal]] = {}
+    joules: dict[int, Decimal] = {}
     for load in loads:
         window = load.start_s - (load.start_s + phase_s) % window_s
         while window < load.end_s:
             seconds = min(load.end_s, window + window_s) - max(load.start_s, window)
-            acc = sums.setdefault(window, [ZERO, ZERO])
-            acc[0] += load.power_w * seconds
-            acc[1] += seconds
+            joules[window] = joules.get(window, ZERO) + load.power_w * seconds
             window += window_s
-    return {window: joules / seconds for window, (joules, seconds) in sums.items()}
+    return {window: energy / (min(high, window + window_s) - max(low, window)) for window, energy in joules.items()}
 
 
 def clock_phase_s(zone: ZoneInfo, instant_s: int, window_s: int) -> int:

@@ -1,11 +1,16 @@
 """One billing period's cost split into hourly rows, for the meter and for each miner on it.
 
-This is what `elecost record` stores. It is built so that the rows add up exactly:
-- the meter's hourly rows over a billing period sum to the period's bill (`price_loads`):
-  energy per hour and price period is summed exactly; tiered energy is priced at the margin
-  (the cost of the period's energy up to the end of the hour minus up to its start); the
-  demand charge of the period is spread over its hours by time; the service charge is each
-  hour's share of its local day;
+This is what `elecost record` stores, built for fleets (thousands of miners, millions of
+readings): loads come as (start_s, end_s, power_mw) integer tuples, energy is summed exactly in
+milliwatt-seconds per (hour, price period) and per demand window with one pass over each miner's
+loads, and Decimal money is made once per hour. The meter's energy is the sum of its miners'
+(or its own whole-meter readings), so no meter load curve is ever built.
+
+The rows add up by construction:
+- the meter's hourly rows over a billing period sum to the period's bill (`calc.price_loads`):
+  tiered energy is priced at the margin (the cost of the period's energy up to the end of the
+  hour minus up to its start); the demand charge of the period is spread over its hours by time;
+  each hour carries its share of its local day's service charge;
 - each miner's row is its own energy at the prices in force (flat and TOU), and its share of the
   meter's hour by energy for what only exists at the meter: tier blocks, demand and service.
   A meter hour with no energy is shared equally by the miners reporting in it.
@@ -14,7 +19,8 @@ This is what `elecost record` stores. It is built so that the rows add up exactl
 from __future__ import annotations
 
 import decimal
-from collections import Counter, defaultdict
+from bisect import bisect_right
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -24,54 +30,76 @@ from elecost.tariffs.calc import (
     JOULES_PER_KWH,
     ZERO,
     CostRecord,
-    Load,
-    clip_loads,
     clock_phase_s,
     energy_costs,
-    joules_by_piece,
     service_charge,
-    sum_loads,
     tier_costs,
-    window_averages,
 )
 from elecost.tariffs.model import Tariff
 from elecost.tariffs.schedule import Schedule
 
 HOUR_S = 3600
-Piece = tuple[int, int, tuple[int, int]]  # start, end, (hour index, price period index)
+MILLI = Decimal(1000)
+MilliLoad = tuple[int, int, int]  # start_s, end_s, power [mW]
+Piece = tuple[int, int, int, int]  # start_s, end_s, hour index, price period index
 
 
 def price_hours(
-    tariff: Tariff, loads: Mapping[str, Sequence[Load]], period_start_s: int, period_end_s: int
+    tariff: Tariff,
+    loads: Mapping[str, Sequence[MilliLoad]],
+    period_start_s: int,
+    period_end_s: int,
+    within: tuple[int, int] | None = None,
+    *,
+    miner_rows: bool = True,
 ) -> list[CostRecord]:
     """Hourly records of one billing period: the meter's (miner_ip None) and each miner's.
 
-    `loads` maps miner name to sorted loads; the key '' holds whole-meter readings, which, when
-    present, are the meter's load (else the meter is the sum of its miners). The rows cover the
-    billing period from the first load to the end of the last one.
+    `loads` maps miner name to its sorted, non-overlapping loads; the key '' holds whole-meter
+    readings, which, when present, are the meter's load (else the meter is the sum of its
+    miners). The rows cover the billing period (cut to `within`, if given) from the first load
+    to the end of the last. Without `miner_rows`, only the meter's rows are made (for bills).
     """
     zone = ZoneInfo(tariff.timezone)
-    miners = {name: clip_loads(rows, period_start_s, period_end_s) for name, rows in loads.items() if name}
-    given_meter = loads.get("")
-    meter = (
-        clip_loads(given_meter, period_start_s, period_end_s)
-        if given_meter
-        else sum_loads(load for rows in miners.values() for load in rows)
-    )
-    if not meter:
+    cut_start, cut_end = within or (period_start_s, period_end_s)
+    cut_start, cut_end = max(cut_start, period_start_s), min(cut_end, period_end_s)
+    clipped = {name: _clip(rows, cut_start, cut_end) for name, rows in loads.items()}
+    clipped = {name: rows for name, rows in clipped.items() if rows}
+    miners = {name: rows for name, rows in clipped.items() if name}
+    spanning = [clipped[""]] if "" in clipped else list(miners.values())
+    if not spanning:
         return []
-    low, high = meter[0].start_s, meter[-1].end_s
+    low = min(rows[0][0] for rows in spanning)
+    high = max(rows[-1][1] for rows in spanning)
     hours = _hours(zone, low, high)
     pieces = _pieces(Schedule(tariff).segments(low, high), hours)
+    window_s = tariff.demand_interval_minutes * 60
+    window_phase = clock_phase_s(zone, low, window_s)
+    first_hour = hours[0][0] - (hours[0][0] + clock_phase_s(zone, low, HOUR_S)) % HOUR_S
+
+    tallies = {name: _tally(rows, pieces, window_s, window_phase) for name, rows in clipped.items()}
+    if "" in tallies:
+        meter_energy, meter_windows = tallies.pop("")
+    else:
+        meter_energy, meter_windows = _add_tallies(tallies.values())
     with decimal.localcontext(DECIMAL_CONTEXT):
-        meter_rows = _meter_rows(tariff, zone, meter, hours, pieces, low, high, period_end_s - period_start_s)
-        miner_joules = {name: _by_hour(joules_by_piece(pieces, rows)) for name, rows in sorted(miners.items())}
-        reporting = Counter(hour for by_hour in miner_joules.values() for hour in by_hour)
+        meter_peaks = _hourly_peaks_kw(meter_windows, window_s, low, high, first_hour)
+        meter_rows = _meter_rows(
+            tariff, zone, meter_energy, meter_peaks, hours, low, high, period_end_s - period_start_s
+        )
+        reporting = Counter(hour for energy, _ in tallies.values() for hour in {hour for hour, _ in energy})
         rows = list(meter_rows)
-        for name, by_hour in miner_joules.items():
-            peaks = _hourly_peaks_kw(zone, tariff, miners[name], low)
-            rows.extend(_miner_rows(tariff, name, by_hour, peaks, hours, meter_rows, reporting))
+        for name in sorted(tallies) if miner_rows else ():
+            energy, windows = tallies[name]
+            peaks = _hourly_peaks_kw(windows, window_s, low, high, first_hour)
+            rows.extend(_miner_rows(tariff, name, energy, peaks, hours, meter_rows, reporting))
     return rows
+
+
+def _clip(loads: Sequence[MilliLoad], low: int, high: int) -> list[MilliLoad]:
+    if loads and low <= loads[0][0] and loads[-1][1] <= high:
+        return list(loads)
+    return [(max(s, low), min(e, high), p) for s, e, p in loads if e > low and s < high]
 
 
 def _hours(zone: ZoneInfo, low: int, high: int) -> list[tuple[int, int]]:
@@ -82,7 +110,7 @@ def _hours(zone: ZoneInfo, low: int, high: int) -> list[tuple[int, int]]:
 
 
 def _pieces(segments: Iterable[tuple[int, int, int]], hours: list[tuple[int, int]]) -> list[Piece]:
-    """Price segments cut at hour edges, keyed by (hour index, period index)."""
+    """Price segments cut at hour edges: (start, end, hour index, price period index)."""
     pieces: list[Piece] = []
     hour = 0
     for seg_start, seg_end, period in segments:
@@ -91,44 +119,98 @@ def _pieces(segments: Iterable[tuple[int, int, int]], hours: list[tuple[int, int
             while hours[hour][1] <= at:
                 hour += 1
             end = min(seg_end, hours[hour][1])
-            pieces.append((at, end, (hour, period)))
+            pieces.append((at, end, hour, period))
             at = end
     return pieces
 
 
-def _by_hour(joules: Mapping[tuple[int, int], Decimal]) -> dict[int, dict[int, Decimal]]:
-    out: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for (hour, period), amount in joules.items():
-        out[hour][period] = out[hour].get(period, ZERO) + amount
-    return out
+Tally = tuple[dict[tuple[int, int], int], dict[int, int]]  # (hour, period) -> mW*s; window -> mW*s
 
 
-def _hourly_peaks_kw(zone: ZoneInfo, tariff: Tariff, loads: Sequence[Load], low: int) -> dict[int, Decimal]:
-    """Highest demand-window average [kW] in each local hour, by hour index from `low`'s hour.
+def _tally(loads: Sequence[MilliLoad], pieces: list[Piece], window_s: int, phase_s: int) -> Tally:
+    """Energy [mW*s] of sorted loads per (hour, price period) and per demand window, in one pass."""
+    by_piece = [0] * len(pieces)
+    seen = bytearray(len(pieces))  # pieces a load touches, 0 W included: the miner reported
+    windows: dict[int, int] = {}
+    starts = [piece[0] for piece in pieces]
+    position = max(bisect_right(starts, loads[0][0]) - 1, 0)
+    last = len(pieces) - 1
+    for start, end, power in loads:
+        while pieces[position][1] <= start and position < last:
+            position += 1
+        if end <= pieces[position][1]:
+            by_piece[position] += power * (end - start)
+            seen[position] = 1
+        else:
+            scan = position
+            while scan <= last and pieces[scan][0] < end:
+                overlap = min(end, pieces[scan][1]) - max(start, pieces[scan][0])
+                if overlap > 0:
+                    by_piece[scan] += power * overlap
+                    seen[scan] = 1
+                scan += 1
+        window = start - (start + phase_s) % window_s
+        if end <= window + window_s:
+            windows[window] = windows.get(window, 0) + power * (end - start)
+        else:
+            while window < end:
+                windows[window] = windows.get(window, 0) + power * (min(end, window + window_s) - max(start, window))
+                window += window_s
+    energy: dict[tuple[int, int], int] = {}
+    for (_, _, hour, period), amount, reported in zip(pieces, by_piece, seen, strict=True):
+        if reported:
+            energy[(hour, period)] = energy.get((hour, period), 0) + amount
+    return energy, windows
 
-    Demand windows divide the hour and share its alignment, so each lies inside one hour.
+
+def _add_tallies(tallies: Iterable[Tally]) -> Tally:
+    energy: dict[tuple[int, int], int] = {}
+    windows: dict[int, int] = {}
+    for part_energy, part_windows in tallies:
+        for key, amount in part_energy.items():
+            energy[key] = energy.get(key, 0) + amount
+        for window, amount in part_windows.items():
+            windows[window] = windows.get(window, 0) + amount
+    return energy, windows
+
+
+def _hourly_peaks_kw(
+    windows: Mapping[int, int], window_s: int, low: int, high: int, first_hour: int
+) -> dict[int, Decimal]:
+    """Highest demand-window average [kW] in each hour, by hour index.
+
+    A window's average is its energy over the part of it inside [low, high) (see
+    `calc.window_averages`). Windows divide the hour and share its alignment.
     """
-    window_s = tariff.demand_interval_minutes * 60
-    first_hour = low - (low + clock_phase_s(zone, low, HOUR_S)) % HOUR_S
     peaks: dict[int, Decimal] = {}
-    for window, average in window_averages(loads, window_s, clock_phase_s(zone, low, window_s)).items():
+    for window, energy in windows.items():
+        covered = min(high, window + window_s) - max(low, window)
+        average_kw = Decimal(energy) / covered / 1_000_000
         index = (window - first_hour) // HOUR_S
-        peaks[index] = max(peaks.get(index, ZERO), average / 1000)
+        if average_kw > peaks.get(index, ZERO) or index not in peaks:
+            peaks[index] = average_kw
     return peaks
+
+
+def _by_hour(energy: Mapping[tuple[int, int], int]) -> dict[int, dict[int, Decimal]]:
+    """(hour, period) -> mW*s as hour -> period -> joules."""
+    out: dict[int, dict[int, Decimal]] = {}
+    for (hour, period), amount in energy.items():
+        out.setdefault(hour, {})[period] = Decimal(amount) / MILLI
+    return out
 
 
 def _meter_rows(
     tariff: Tariff,
     zone: ZoneInfo,
-    meter: Sequence[Load],
+    energy: Mapping[tuple[int, int], int],
+    peaks: Mapping[int, Decimal],
     hours: list[tuple[int, int]],
-    pieces: list[Piece],
     low: int,
     high: int,
     period_s: int,
 ) -> list[CostRecord]:
-    joules = _by_hour(joules_by_piece(pieces, meter))
-    peaks = _hourly_peaks_kw(zone, tariff, meter, low)
+    joules = _by_hour(energy)
     peak_kw = max(peaks.values(), default=ZERO)
     demand = tariff.demand_charge_usd_per_kw * peak_kw * Decimal(high - low) / period_s
     cumulative_kwh = ZERO
@@ -137,13 +219,12 @@ def _meter_rows(
         by_period = joules.get(index, {})
         energy_kwh = sum(by_period.values(), ZERO) / JOULES_PER_KWH
         tiers: dict[str, Decimal] = {}
+        energy_cost, tou, tou_kwh = energy_costs(tariff, by_period)
         if tariff.rate_type == "tiered":
             before = tier_costs(tariff, cumulative_kwh)
             cumulative_kwh += energy_kwh
             after = tier_costs(tariff, cumulative_kwh)
             tiers = {label: after[label] - before[label] for label in after if after[label] != before[label]}
-        energy_cost, tou, tou_kwh = energy_costs(tariff, by_period)
-        if tariff.rate_type == "tiered":
             energy_cost = sum(tiers.values(), ZERO)
         rows.append(
             CostRecord(
@@ -168,14 +249,14 @@ def _meter_rows(
 def _miner_rows(
     tariff: Tariff,
     name: str,
-    joules: Mapping[int, Mapping[int, Decimal]],
+    energy: Mapping[tuple[int, int], int],
     peaks: Mapping[int, Decimal],
     hours: list[tuple[int, int]],
     meter_rows: Sequence[CostRecord],
     reporting: Mapping[int, int],
 ) -> list[CostRecord]:
     rows = []
-    for index, by_period in sorted(joules.items()):
+    for index, by_period in sorted(_by_hour(energy).items()):
         meter = meter_rows[index]
         energy_kwh = sum(by_period.values(), ZERO) / JOULES_PER_KWH
         share = energy_kwh / meter.energy_kwh if meter.energy_kwh else Decimal(1) / reporting[index]

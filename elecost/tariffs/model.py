@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Literal
 
 RateType = Literal["flat", "tou", "tiered"]
@@ -75,12 +76,14 @@ class Tariff:
     active: bool = False
     source: str = field(default="", compare=False)
 
+    @cached_property
     def period_names(self) -> tuple[str, ...]:
         """Names of the energy price periods, indexed as the schedule engine indexes them."""
         if self.rate_type == "tou":
             return tuple(p.name for p in self.tou_schedule)
         return (self.rate_type.capitalize(),)
 
+    @cached_property
     def period_rates_usd_per_kwh(self) -> tuple[Decimal, ...]:
         """Energy price of each period; tiered tariffs price energy by block instead (rate 0 here)."""
         if self.rate_type == "tou":

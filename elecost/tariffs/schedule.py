@@ -168,12 +168,12 @@ def price_in_force(tariff: Tariff, instant_s: int) -> tuple[str, Decimal | None,
     """
     schedule = Schedule(tariff)
     index, _ = schedule.period_at(instant_s)
-    name = tariff.period_names()[index]
-    rate = None if tariff.rate_type == "tiered" else tariff.period_rates_usd_per_kwh()[index]
+    name = tariff.period_names[index]
+    rate = None if tariff.rate_type == "tiered" else tariff.period_rates_usd_per_kwh[index]
     if schedule.single:
         return name, rate, None
-    rates = tariff.period_rates_usd_per_kwh()
+    rates = tariff.period_rates_usd_per_kwh
     for start, _end, other in schedule.segments(instant_s, instant_s + 400 * 86_400):
-        if rates[other] != rates[index] or tariff.period_names()[other] != name:
+        if rates[other] != rates[index] or tariff.period_names[other] != name:
             return name, rate, start
     return name, rate, None
