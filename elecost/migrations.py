@@ -122,3 +122,9 @@ def m003_inventory_and_budgets(db: Database) -> None:
         )
         """
     )
+
+
+@migrations(name="004_cost_rows_by_miner")
+def m004_cost_rows_by_miner(db: Database) -> None:
+    """Reports read the meter's rows (miner '') or one miner's by time: index them so."""
+    db.execute("CREATE INDEX costs_by_miner_time ON costs (miner_ip, period_start_s)")

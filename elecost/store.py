@@ -24,14 +24,12 @@ from elecost.errors import InputError, Problem, UsageError
 from elecost.migrations import migrations
 from elecost.readings import median_spacing_s, reading_ends
 from elecost.tariffs.calc import CostRecord
-from elecost.tariffs.hourly import MilliLoad
+from elecost.tariffs.hourly import MilliLoad, Prior
 from elecost.tariffs.load import tariff_from_mapping, tariff_to_mapping
 from elecost.tariffs.model import Tariff
 
 BUSY_TIMEOUT_MS = 60_000
 CACHE_KIB = 65_536  # a fleet's readings insert at one B-tree spot per miner: keep those pages cached
-# How far around a span readings are read, so a reading can reach into the span from before it.
-CONTEXT_S = 2 * 86_400
 
 
 def open_db(path: str | Path) -> Database:
@@ -268,26 +266,42 @@ def write_readings(
 
 
 def mark_dirty(db: Database, spans: dict[str, tuple[int, int]]) -> None:
-    """Note the span of each location's changed readings, for the next `record` to redo."""
+    """Note the first and last timestamp of each location's changed readings, for `record`."""
     db.conn.executemany(
         "INSERT INTO dirty (location, start_s, end_s) VALUES (?, ?, ?)",
-        [(location, low - CONTEXT_S, high + CONTEXT_S) for location, (low, high) in spans.items()],
+        [(location, low, high) for location, (low, high) in spans.items()],
     )
 
 
-def stored_milli_loads(db: Database, location: str, start_s: int, end_s: int) -> dict[str, list[MilliLoad]]:
-    """Each miner's loads around [start_s, end_s) as (start_s, end_s, power [mW]) integer tuples.
+def redo_from(db: Database, location: str, first_s: int, last_s: int) -> int:
+    """Where cost rows must be redone from after readings in [first_s, last_s] changed: the
+    earliest reading before them of any miner that got one (its load may now run longer)."""
+    row = db.execute(
+        "SELECT min(coalesce((SELECT max(r.timestamp_s) FROM readings r "
+        "WHERE r.miner_id = m.id AND r.timestamp_s < ?1), ?1)) FROM miners m WHERE m.location = ?3 "
+        "AND EXISTS (SELECT 1 FROM readings r WHERE r.miner_id = m.id AND r.timestamp_s BETWEEN ?1 AND ?2)",
+        [first_s, last_s, location],
+    ).fetchone()
+    return int(row[0]) if row and row[0] is not None else first_s
 
-    The same semantics as a readings file (`readings.reading_ends`), read miner by miner along
-    the primary key, without an object per reading: what `record` needs for a fleet-month.
+
+def stored_milli_loads(db: Database, location: str, start_s: int, end_s: int) -> dict[str, list[MilliLoad]]:
+    """Each miner's loads over [start_s, end_s) as (start_s, end_s, power [mW]) integer tuples.
+
+    Read miner by miner along the primary key, from each miner's reading before `start_s` (it
+    may run into the span) to its first one after `end_s` (it ends the last inside), without an
+    object per reading; the semantics are a readings file's (`readings.reading_ends`).
     """
     loads: dict[str, list[MilliLoad]] = {}
     miners = db.execute("SELECT id, name FROM miners WHERE location = ? ORDER BY id", [location]).fetchall()
     for miner_id, name in miners:
         rows = db.execute(
             "SELECT timestamp_s, CAST(round(power_w * 1000) AS INTEGER), duration_s FROM readings "
-            "WHERE miner_id = ? AND timestamp_s BETWEEN ? AND ? ORDER BY timestamp_s",
-            [miner_id, start_s - CONTEXT_S, end_s + CONTEXT_S],
+            "WHERE miner_id = ?1 AND timestamp_s BETWEEN "
+            "coalesce((SELECT max(timestamp_s) FROM readings WHERE miner_id = ?1 AND timestamp_s < ?2), ?2) AND "
+            "coalesce((SELECT min(timestamp_s) FROM readings WHERE miner_id = ?1 AND timestamp_s >= ?3), ?3) "
+            "ORDER BY timestamp_s",
+            [miner_id, start_s, end_s],
         ).fetchall()
         if not rows:
             continue
@@ -299,6 +313,36 @@ def stored_milli_loads(db: Database, location: str, start_s: int, end_s: int) ->
             if end is not None and end > start
         ]
     return loads
+
+
+def meter_so_far(db: Database, location: str, period_start_s: int, before_s: int) -> Prior | None:
+    """Energy and peak of a location's stored meter rows in [period_start_s, before_s), if any."""
+    count, kwh, peak = db.execute(
+        "SELECT count(*), total(total_kwh), max(peak_power_kw) FROM costs "
+        "WHERE location = ? AND miner_ip = '' AND period_start_s >= ? AND period_start_s < ?",
+        [location, period_start_s, before_s],
+    ).fetchone()
+    return Prior(Decimal(repr(kwh)), Decimal(repr(peak))) if count else None
+
+
+def meter_peak(db: Database, location: str, start_s: int, end_s: int) -> Decimal:
+    """The highest peak [kW] of a location's stored meter rows in [start_s, end_s)."""
+    row = db.execute(
+        "SELECT max(peak_power_kw) FROM costs WHERE location = ? AND miner_ip = '' "
+        "AND period_start_s >= ? AND period_start_s < ?",
+        [location, start_s, end_s],
+    ).fetchone()
+    return Decimal(repr(row[0])) if row[0] is not None else Decimal(0)
+
+
+def scale_demand(db: Database, location: str, start_s: int, end_s: int, factor: Decimal) -> None:
+    """Multiply the demand charge of a location's rows in [start_s, end_s) (a new period peak)."""
+    db.execute(
+        "UPDATE costs SET demand_charge_usd = demand_charge_usd * ?1, "
+        "total_cost_usd = energy_cost_usd + demand_charge_usd * ?1 + service_charge_usd "
+        "WHERE location = ?2 AND period_start_s >= ?3 AND period_start_s < ?4",
+        [float(factor), location, start_s, end_s],
+    )
 
 
 def reading_span(db: Database, location: str) -> tuple[int, int] | None:

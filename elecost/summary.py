@@ -32,8 +32,8 @@ class Summary:
 
 def newest_cost_end(db: Database) -> int | None:
     """End of the newest cost row: where `--days N` counts back from."""
-    row = db.execute("SELECT max(period_end_s) FROM costs").fetchone()
-    return int(row[0]) if row and row[0] is not None else None
+    row = db.execute("SELECT period_end_s FROM costs ORDER BY period_start_s DESC LIMIT 1").fetchone()
+    return int(row[0]) if row else None
 
 
 def cost_rows(
@@ -129,13 +129,17 @@ def export_rows(db: Database, start_s: int | None, end_s: int | None) -> list[Co
 
 
 def miner_totals(db: Database, start_s: int, end_s: int, location: str | None) -> list[tuple[str, CostRecord]]:
-    """Each miner's totals over [start_s, end_s), added up by SQLite: a fleet has many rows."""
+    """Each miner's totals over [start_s, end_s), added up by SQLite: a fleet has many rows.
+
+    The scans are NOT INDEXED on purpose: a month of a fleet's rows is most of the table, which
+    SQLite reads fastest in order rather than through the time index.
+    """
     where = "miner_ip != '' AND period_start_s >= ? AND period_start_s < ?" + (" AND location = ?" if location else "")
     params: list[object] = [start_s, end_s, *([location] if location else [])]
     breakdowns: dict[str, dict[str, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
     for column, kind in (("tou_breakdown_usd", "usd"), ("tou_breakdown_kwh", "kwh"), ("tier_breakdown_usd", "tier")):
         for miner_ip, key, value in db.execute(
-            f"SELECT miner_ip, j.key, total(j.value) FROM costs, json_each(costs.{column}) AS j "
+            f"SELECT miner_ip, j.key, total(j.value) FROM costs NOT INDEXED, json_each(costs.{column}) AS j "
             f"WHERE {where} GROUP BY miner_ip, j.key",
             params,
         ):
@@ -144,7 +148,7 @@ def miner_totals(db: Database, start_s: int, end_s: int, location: str | None) -
     for row in db.execute(
         "SELECT miner_ip, min(rate_name), min(location), min(period_start_s), max(period_end_s), total(total_kwh), "
         "max(peak_power_kw), total(energy_cost_usd), total(demand_charge_usd), total(service_charge_usd) "
-        f"FROM costs WHERE {where} GROUP BY miner_ip ORDER BY miner_ip",
+        f"FROM costs NOT INDEXED WHERE {where} GROUP BY miner_ip ORDER BY miner_ip",
         params,
     ):
         miner_ip, rate_name, place, first, last, kwh, peak, energy, demand, service = row

@@ -104,7 +104,12 @@ def test_a_first_version_database_upgrades_itself(tmp_path: Path) -> None:
     old.conn.commit()
     old.close()
     db = open_db(path)
-    assert [m.name for m in migrations.applied(db)] == ["001_initial", "002_breakdowns", "003_inventory_and_budgets"]
+    assert [m.name for m in migrations.applied(db)] == [
+        "001_initial",
+        "002_breakdowns",
+        "003_inventory_and_budgets",
+        "004_cost_rows_by_miner",
+    ]
     (row,) = db.query("SELECT total_cost_usd, tier_breakdown_usd, tou_breakdown_kwh FROM costs")
     assert row == {"total_cost_usd": 0.36, "tier_breakdown_usd": "{}", "tou_breakdown_kwh": "{}"}
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

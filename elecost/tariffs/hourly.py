@@ -22,6 +22,7 @@ import decimal
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -39,6 +40,16 @@ from elecost.tariffs.model import Tariff
 from elecost.tariffs.schedule import Schedule
 
 HOUR_S = 3600
+
+
+@dataclass(frozen=True)
+class Prior:
+    """What a billing period's hours before a point came to: its energy so far and peak so far."""
+
+    energy_kwh: Decimal = Decimal(0)
+    peak_kw: Decimal = Decimal(0)
+
+
 MILLI = Decimal(1000)
 MilliLoad = tuple[int, int, int]  # start_s, end_s, power [mW]
 Piece = tuple[int, int, int, int]  # start_s, end_s, hour index, price period index
@@ -52,6 +63,7 @@ def price_hours(
     within: tuple[int, int] | None = None,
     *,
     miner_rows: bool = True,
+    prior: Prior | None = None,
 ) -> list[CostRecord]:
     """Hourly records of one billing period: the meter's (miner_ip None) and each miner's.
 
@@ -59,6 +71,9 @@ def price_hours(
     readings, which, when present, are the meter's load (else the meter is the sum of its
     miners). The rows cover the billing period (cut to `within`, if given) from the first load
     to the end of the last. Without `miner_rows`, only the meter's rows are made (for bills).
+    With `prior` (what the period's earlier hours, already stored, came to), only the hours
+    from `within` on are made: tier blocks continue from the energy so far, and the demand
+    charge is spread at the period's peak so far or the new one, whichever is higher.
     """
     zone = ZoneInfo(tariff.timezone)
     cut_start, cut_end = within or (period_start_s, period_end_s)
@@ -85,7 +100,7 @@ def price_hours(
     with decimal.localcontext(DECIMAL_CONTEXT):
         meter_peaks = _hourly_peaks_kw(meter_windows, window_s, low, high, first_hour)
         meter_rows = _meter_rows(
-            tariff, zone, meter_energy, meter_peaks, hours, low, high, period_end_s - period_start_s
+            tariff, zone, meter_energy, meter_peaks, hours, period_end_s - period_start_s, prior or Prior()
         )
         reporting = Counter(hour for energy, _ in tallies.values() for hour in {hour for hour, _ in energy})
         rows = list(meter_rows)
@@ -206,14 +221,15 @@ def _meter_rows(
     energy: Mapping[tuple[int, int], int],
     peaks: Mapping[int, Decimal],
     hours: list[tuple[int, int]],
-    low: int,
-    high: int,
     period_s: int,
+    prior: Prior,
 ) -> list[CostRecord]:
     joules = _by_hour(energy)
-    peak_kw = max(peaks.values(), default=ZERO)
-    demand = tariff.demand_charge_usd_per_kw * peak_kw * Decimal(high - low) / period_s
-    cumulative_kwh = ZERO
+    peak_kw = max(prior.peak_kw, *peaks.values()) if peaks else prior.peak_kw
+    # The period's demand charge, spread over its hours by time: (rate x peak x span / period)
+    # x (hour / span) is the same for every span, so stored hours stay right as the span grows.
+    demand_per_s = tariff.demand_charge_usd_per_kw * peak_kw / period_s
+    cumulative_kwh = prior.energy_kwh
     rows = []
     for index, (start, end) in enumerate(hours):
         by_period = joules.get(index, {})
@@ -236,7 +252,7 @@ def _meter_rows(
                 energy_kwh=energy_kwh,
                 peak_power_kw=peaks.get(index, ZERO),
                 energy_cost_usd=energy_cost,
-                demand_charge_usd=demand * (end - start) / (high - low),
+                demand_charge_usd=demand_per_s * (end - start),
                 service_charge_usd=service_charge(tariff, zone, start, end),
                 tou_breakdown_usd=tou,
                 tier_breakdown_usd=tiers,

@@ -1,0 +1,72 @@
+"""`record` run after every batch of readings, as cron runs it, gives the rows a run from scratch gives."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from elecost.importer import import_readings
+from elecost.record import record_costs
+from elecost.store import activate_rate, add_rates, open_db, query_cost_rows
+from elecost.tariffs.load import load_tariff_file
+
+from conftest import EXAMPLES
+
+START = 1_783_746_000  # 2026-07-11 00:00 in Chicago; the Texas tariff's cycle turns on the 15th
+STEP_S = 300
+COLUMNS = ("total_kwh", "peak_power_kw", "energy_cost_usd", "demand_charge_usd", "service_charge_usd", "total_cost_usd")
+
+
+def readings(seed: int) -> list[tuple[int, str, int]]:
+    """Four miners every 5 minutes for 6 days; one outage; a spike late on the 5th day."""
+    rng = random.Random(seed)
+    rows = []
+    for step in range(6 * 288):
+        at = START + step * STEP_S
+        for miner in ("a", "b", "c", "d"):
+            if miner == "c" and 400 <= step < 430:
+                continue
+            power = rng.randrange(2800, 3600)
+            if miner == "d" and step in (1300, 1301, 1302):
+                power = 9000
+            rows.append((at, miner, power))
+    return rows
+
+
+def write_batch(path: Path, rows: list[tuple[int, str, int]]) -> Path:
+    path.write_text("timestamp,miner,power_w\n" + "".join(f"{t},{m},{p}\n" for t, m, p in rows))
+    return path
+
+
+def snapshot(db_path: Path) -> dict[tuple[str, int], tuple[float, ...]]:
+    with open_db(db_path) as db:
+        return {
+            (row["miner_ip"], row["period_start_s"]): tuple(row[c] for c in COLUMNS)
+            for row in query_cost_rows(db, 0, 2**40)
+        }
+
+
+@pytest.mark.parametrize(("example", "seed"), [("texas_industrial.yaml", 1), ("tiered.yaml", 2), ("flat.yaml", 3)])
+def test_record_after_each_batch_equals_record_from_scratch(tmp_path: Path, example: str, seed: int) -> None:
+    db = open_db(tmp_path / "cron.db")
+    tariff = load_tariff_file(EXAMPLES / example)
+    add_rates(db, [tariff])
+    activate_rate(db, tariff.name)
+    rows = readings(seed)
+    rng = random.Random(seed)
+    late = rows[2000:2400]  # readings that arrive late, after later ones are recorded
+    timely = rows[:2000] + rows[2400:]
+    cuts = sorted(rng.sample(range(1, len(timely)), 8))
+    batches = [timely[a:b] for a, b in zip([0, *cuts], [*cuts, len(timely)], strict=True)]
+    batches.insert(5, late)
+    for index, batch in enumerate(batches):
+        import_readings(db, [write_batch(tmp_path / f"b{index}.csv", batch)])
+        record_costs(db)
+    incremental = snapshot(tmp_path / "cron.db")
+    record_costs(db, since_s=0)
+    scratch = snapshot(tmp_path / "cron.db")
+    assert incremental.keys() == scratch.keys()
+    for key, values in scratch.items():
+        assert incremental[key] == pytest.approx(values, rel=1e-9, abs=1e-9), key
