@@ -3,6 +3,10 @@
 Works from readings directly (no `record` needed). A period is partial when `--from/--to` cut
 it or the readings cover only part of it: it then runs from the first reading to the end of the
 last, and pays the time-prorated share of the demand and service charges (contract section 4).
+
+Where `record` has already priced a whole period with the active tariff and no readings have
+changed since, the bill adds up the meter's hourly rows instead of pricing the readings again:
+the same money (the rows add up to the bill by construction), without reading a fleet's month.
 """
 
 from __future__ import annotations
@@ -12,8 +16,16 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from elecost.errors import UsageError
-from elecost.pricing import bill_periods
-from elecost.store import active_rate, active_rates, reading_span, stored_milli_loads
+from elecost.pricing import bill_from_hours, bill_periods
+from elecost.store import (
+    active_rate,
+    active_rates,
+    query_cost_rows,
+    reading_span,
+    record_from_row,
+    rows_are_current,
+    stored_milli_loads,
+)
 from elecost.tariffs.calc import CostRecord
 from elecost.tariffs.model import Tariff
 from elecost.tariffs.periods import billing_periods
@@ -35,8 +47,25 @@ def bills(
         high = to_s if to_s is not None else span[1] + 1
         zone = ZoneInfo(tariff.timezone)
         for period_start, period_end in billing_periods(zone, tariff.billing_cycle_day, low, high):
-            loads = stored_milli_loads(db, tariff.location, period_start, period_end)
             cut_start = period_start if from_s is None else max(from_s, period_start)
             cut_end = period_end if to_s is None else min(to_s, period_end)
+            recorded = None
+            if (cut_start, cut_end) == (period_start, period_end):
+                recorded = _from_cost_rows(db, tariff, period_start, period_end)
+            if recorded is not None:
+                out.append((tariff, recorded))
+                continue
+            loads = stored_milli_loads(db, tariff.location, period_start, period_end)
             out.extend((tariff, record) for record in bill_periods(tariff, loads, cut_start, cut_end))
     return out
+
+
+def _from_cost_rows(db: Database, tariff: Tariff, period_start: int, period_end: int) -> CostRecord | None:
+    """The period's bill from its meter rows, if they are current: else None."""
+    if not rows_are_current(db, tariff, period_start, period_end):
+        return None
+    rows = [
+        record_from_row(row)
+        for row in query_cost_rows(db, period_start, period_end, location=tariff.location, meter_only=True)
+    ]
+    return bill_from_hours(tariff, rows, period_start, period_end)

@@ -83,19 +83,23 @@ def bill_periods(
     for period_start, period_end in billing_periods(zone, tariff.billing_cycle_day, low, high):
         meter = price_hours(tariff, loads, period_start, period_end, within=(low, high), miner_rows=False)
         if meter:
-            record = combine(meter)
-            span_s = record.period_end_s - record.period_start_s
-            out.append(
-                replace(
-                    record,
-                    # Charges of the period itself, rather than the sum of their hourly spreads
-                    # (equal to 1e-50 USD): a bill shows the utility's arithmetic.
-                    demand_charge_usd=tariff.demand_charge_usd_per_kw
-                    * record.peak_power_kw
-                    * Decimal(span_s)
-                    / (period_end - period_start),
-                    service_charge_usd=service_charge(tariff, zone, record.period_start_s, record.period_end_s),
-                    partial=span_s != period_end - period_start,
-                )
-            )
+            out.append(bill_from_hours(tariff, meter, period_start, period_end))
     return out
+
+
+def bill_from_hours(tariff: Tariff, hours: Sequence[CostRecord], period_start: int, period_end: int) -> CostRecord:
+    """A billing period's bill from its meter's hourly records.
+
+    Energy is their sum; the demand and service charges are those of the period itself rather
+    than the sum of their hourly spreads (equal to 1e-50 USD): a bill shows the utility's arithmetic.
+    """
+    record = combine(hours)
+    span_s = record.period_end_s - record.period_start_s
+    period_s = period_end - period_start
+    zone = ZoneInfo(tariff.timezone)
+    return replace(
+        record,
+        demand_charge_usd=tariff.demand_charge_usd_per_kw * record.peak_power_kw * Decimal(span_s) / period_s,
+        service_charge_usd=service_charge(tariff, zone, record.period_start_s, record.period_end_s),
+        partial=span_s != period_s,
+    )

@@ -454,6 +454,26 @@ def query_cost_rows(
     return list(db.query(sql, params))
 
 
+def rows_are_current(db: Database, tariff: Tariff, period_start_s: int, period_end_s: int) -> bool:
+    """Whether a period's stored meter rows price every stored reading with this tariff as it is:
+    no readings changed since `record`, and every row recorded with it after its last change."""
+    if db.execute("SELECT 1 FROM dirty WHERE location = ? LIMIT 1", [tariff.location]).fetchone():
+        return False
+    count, names, first_recorded = db.execute(
+        "SELECT count(*), count(DISTINCT rate_name), min(timestamp) FROM costs "
+        "WHERE location = ? AND miner_ip = '' AND period_start_s >= ? AND period_start_s < ?",
+        [tariff.location, period_start_s, period_end_s],
+    ).fetchone()
+    updated = db.execute("SELECT updated_at FROM rates WHERE name = ?", [tariff.name]).fetchone()
+    if not count or names != 1 or updated is None or first_recorded < updated[0]:
+        return False
+    name = db.execute(
+        "SELECT rate_name FROM costs WHERE location = ? AND miner_ip = '' AND period_start_s >= ? LIMIT 1",
+        [tariff.location, period_start_s],
+    ).fetchone()[0]
+    return bool(name == tariff.name)
+
+
 def take_dirty(db: Database) -> dict[str, tuple[int, int]]:
     """Each location's span of changed readings since the last `record`, cleared (caller's transaction)."""
     rows = db.execute("SELECT location, min(start_s), max(end_s) FROM dirty GROUP BY location").fetchall()

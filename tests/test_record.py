@@ -9,7 +9,7 @@ import pytest
 
 from elecost.importer import import_readings
 from elecost.record import record_costs
-from elecost.store import activate_rate, add_rates, open_db, query_cost_rows
+from elecost.store import activate_rate, add_rates, open_db, query_cost_rows, rows_are_current
 from elecost.tariffs.load import load_tariff_file
 
 from conftest import EXAMPLES
@@ -70,3 +70,29 @@ def test_record_after_each_batch_equals_record_from_scratch(tmp_path: Path, exam
     assert incremental.keys() == scratch.keys()
     for key, values in scratch.items():
         assert incremental[key] == pytest.approx(values, rel=1e-9, abs=1e-9), key
+
+
+def test_a_bill_from_current_cost_rows_equals_the_bill_from_readings(tmp_path: Path) -> None:
+    from elecost.bills import bills
+
+    db = open_db(tmp_path / "b.db")
+    tariff = load_tariff_file(EXAMPLES / "texas_industrial.yaml")
+    add_rates(db, [tariff])
+    activate_rate(db, tariff.name)
+    import_readings(db, [write_batch(tmp_path / "all.csv", readings(4))])
+    from_readings = [record for _, record in bills(db)]
+    record_costs(db)
+    assert all(rows_are_current(db, tariff, r.period_start_s, r.period_start_s + 1) for r in from_readings[1:])
+    from_rows = [record for _, record in bills(db)]
+    assert len(from_rows) == len(from_readings) == 2
+    for ours, theirs in zip(from_rows, from_readings, strict=True):
+        assert (ours.period_start_s, ours.period_end_s, ours.partial) == (
+            theirs.period_start_s,
+            theirs.period_end_s,
+            theirs.partial,
+        )
+        assert float(ours.total_cost_usd) == pytest.approx(float(theirs.total_cost_usd), abs=1e-6)
+        assert float(ours.demand_charge_usd) == pytest.approx(float(theirs.demand_charge_usd), abs=1e-9)
+    # A reading changed after `record`: the bill prices the readings again.
+    import_readings(db, [write_batch(tmp_path / "late.csv", [(START + 3 * 86_400 + 7, "e", 5000)])])
+    assert [r.energy_kwh for _, r in bills(db)] != [r.energy_kwh for r in from_rows]
