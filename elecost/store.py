@@ -25,7 +25,7 @@ from elecost.migrations import migrations
 from elecost.readings import median_spacing_s, reading_ends
 from elecost.tariffs.calc import CostRecord
 from elecost.tariffs.hourly import MilliLoad, Prior
-from elecost.tariffs.load import tariff_from_mapping, tariff_to_mapping
+from elecost.tariffs.load import TOP_KEYS, tariff_from_mapping, tariff_to_mapping
 from elecost.tariffs.model import Tariff
 
 BUSY_TIMEOUT_MS = 60_000
@@ -76,34 +76,15 @@ def _now_text() -> str:
 
 def _rate_row(tariff: Tariff) -> dict[str, Any]:
     mapping = tariff_to_mapping(tariff)
-    row = {key: mapping.get(key) for key in _RATE_COLUMNS}
+    row = {key: mapping.get(key) for key in TOP_KEYS}
     row["tou_schedule"] = json.dumps(mapping["tou_schedule"]) if "tou_schedule" in mapping else None
     row["tiered_rates"] = json.dumps(mapping["tiered_rates"]) if "tiered_rates" in mapping else None
     row["active"] = int(tariff.active)
     return row
 
 
-_RATE_COLUMNS = (
-    "name",
-    "description",
-    "active",
-    "location",
-    "timezone",
-    "rate_type",
-    "flat_rate_usd_per_kwh",
-    "tou_schedule",
-    "tiered_rates",
-    "daily_service_charge_usd",
-    "demand_charge_usd_per_kw",
-    "demand_interval_minutes",
-    "billing_cycle_day",
-    "utility_name",
-    "account_number",
-)
-
-
 def _tariff_from_row(row: dict[str, Any]) -> Tariff:
-    data = {key: row[key] for key in _RATE_COLUMNS if row.get(key) is not None}
+    data = {key: row[key] for key in TOP_KEYS if row.get(key) is not None}
     for key in ("tou_schedule", "tiered_rates"):
         if key in data:
             data[key] = json.loads(data[key])

@@ -5,8 +5,13 @@ Importing this package registers every command on `app`; `main` is the console s
 
 from __future__ import annotations
 
-from elecost.cli import calc, operator, rates, readings, reports
+# isort: off
+# Import order is the order of the help's panels: price, track, decide.
+from elecost.cli import calc, rates, readings, reports
+from elecost.cli import operator
 from elecost.cli.common import app
+
+# isort: on
 
 __all__ = ["app", "calc", "main", "operator", "rates", "readings", "reports"]
 

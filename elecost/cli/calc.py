@@ -42,7 +42,7 @@ def _tariff_for(db: Path | None, tariff_file: Path | None, rate: str | None, loc
     return get_rate(database, rate) if rate is not None else active_rate(database, location)
 
 
-@app.command()
+@app.command(rich_help_panel="Price")
 def calc(
     power: Annotated[str | None, typer.Option("--power", help="Constant load [W].")] = None,
     hours: Annotated[str | None, typer.Option("--hours", help="How long [h].")] = None,

@@ -34,8 +34,8 @@ app = typer.Typer(
 )
 rate_app = typer.Typer(help="Manage tariffs (rates).", no_args_is_help=True)
 readings_app = typer.Typer(help="Store miner power readings.", no_args_is_help=True)
-app.add_typer(rate_app, name="rate")
-app.add_typer(readings_app, name="readings")
+app.add_typer(rate_app, name="rate", rich_help_panel="Price")
+app.add_typer(readings_app, name="readings", rich_help_panel="Track")
 
 DbOption = Annotated[
     Path | None,

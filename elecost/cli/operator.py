@@ -31,8 +31,8 @@ if TYPE_CHECKING:
 
 miner_app = typer.Typer(help="The miner inventory: nameplate hashrate and power.", no_args_is_help=True)
 budget_app = typer.Typer(help="Monthly budgets and the check a cron job runs.", no_args_is_help=True)
-app.add_typer(miner_app, name="miner")
-app.add_typer(budget_app, name="budget")
+app.add_typer(miner_app, name="miner", rich_help_panel="Decide")
+app.add_typer(budget_app, name="budget", rich_help_panel="Decide")
 
 HashpriceOption = Annotated[
     str | None, typer.Option("--hashprice-usd-per-th-day", help="Hashprice [USD per TH/s per day].")
@@ -121,7 +121,7 @@ def miner_remove(name: str, location: LocationOption = None, db: DbOption = None
 # --- profit and curtailment ------------------------------------------------------------------
 
 
-@app.command()
+@app.command(rich_help_panel="Decide")
 def profit(
     days: Annotated[int, typer.Option("--days", min=1, help="Costs over the last N days of records.")] = 30,
     hashprice: HashpriceOption = None,
@@ -150,7 +150,7 @@ def profit(
             show(profit_table(rows, network))
 
 
-@app.command()
+@app.command(rich_help_panel="Decide")
 def curtail(
     date: Annotated[str | None, typer.Option("--date", help="First local day (ISO date) [default: today].")] = None,
     days: Annotated[int, typer.Option("--days", min=1, help="How many days to plan.")] = 1,
@@ -244,7 +244,7 @@ def _at(database: Database, at: str | None) -> int:
 # --- export ----------------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(rich_help_panel="Decide")
 def export(
     format_: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
     from_: Annotated[str | None, typer.Option("--from", help="From (ISO; a date is local midnight).")] = None,

@@ -72,7 +72,7 @@ def _progress_opener() -> TextOpener | None:
     return opener
 
 
-@app.command()
+@app.command(rich_help_panel="Track")
 def record(
     since: Annotated[str | None, typer.Option("--since", help="Also redo billing periods from here.")] = None,
     until: Annotated[str | None, typer.Option("--until", help="... up to here.")] = None,

@@ -28,7 +28,7 @@ from elecost.cli.common import (
 )
 
 
-@app.command()
+@app.command(rich_help_panel="Track")
 def costs(
     days: Annotated[int, typer.Option("--days", min=1, help="The last N days of recorded costs.")] = 1,
     miner: Annotated[str | None, typer.Option("--miner", help="One miner's rows instead of the meter's.")] = None,
@@ -51,7 +51,7 @@ def costs(
             show(records_table(records, zone, f"Cost rows, last {days} day(s) of records"))
 
 
-@app.command()
+@app.command(rich_help_panel="Track")
 def summary(
     days: Annotated[int, typer.Option("--days", min=1, help="The last N days of recorded costs.")] = 30,
     by: Annotated[str, typer.Option("--by", help="Group by day, miner, location or period.")] = "day",
@@ -76,7 +76,7 @@ def summary(
                 show(part)
 
 
-@app.command()
+@app.command(rich_help_panel="Track")
 def bill(
     from_: Annotated[str | None, typer.Option("--from", help="From (ISO; a date is local midnight).")] = None,
     to: Annotated[str | None, typer.Option("--to", help="To, excluded.")] = None,
@@ -106,7 +106,7 @@ def bill(
                 show(part)
 
 
-@app.command()
+@app.command(rich_help_panel="Track")
 def demo(
     db: Annotated[Path | None, typer.Option("--db", help="Database file [default: a throw-away one].")] = None,
 ) -> None:
