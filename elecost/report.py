@@ -97,14 +97,9 @@ def records_table(
 ) -> Table:
     """Cost records as rows (one per period, day, miner or location) with a totals row."""
     table = Table(title=title, title_justify="left")
-    table.add_column(label, no_wrap=True)
-    table.add_column("kWh", justify="right")
-    table.add_column("peak kW", justify="right")
-    table.add_column("$/kWh", justify="right")
-    table.add_column("energy", justify="right")
-    table.add_column("demand", justify="right")
-    table.add_column("service", justify="right")
-    table.add_column("total", justify="right")
+    table.add_column(label)
+    for column in ("kWh", "peak kW", "$/kWh", "energy", "demand", "service", "total"):
+        table.add_column(column, justify="right", no_wrap=True)
     for index, record in enumerate(records):
         table.add_row(
             labels[index] if labels is not None else _row_label(record, zone, label),
@@ -116,6 +111,9 @@ def records_table(
             _money(record.service_charge_usd),
             _money(record.total_cost_usd),
         )
+    if any(record.partial for record in records) and label == "period":
+        table.caption = "* part of a billing period: demand and service charges prorated by time"
+        table.caption_justify = "left"
     if len(records) > 1:
         zero = Decimal(0)
         table.add_section()
@@ -138,11 +136,18 @@ def _row_label(record: CostRecord, zone: ZoneInfo, label: str) -> str:
         return record.miner_ip or "(whole meter)"
     if label == "location":
         return record.location
-    start = iso(record.period_start_s, zone)[:16].replace("T", " ")
-    end = iso(record.period_end_s, zone)[:16].replace("T", " ")
-    if start[:10] == end[:10]:
-        end = end[11:]
-    return f"{start} - {end}" + (" partial" if record.partial else "")
+    return _span(record.period_start_s, record.period_end_s, zone) + (" *" if record.partial else "")
+
+
+def _span(start_s: int, end_s: int, zone: ZoneInfo) -> str:
+    """'2026-11-01 to 11-04' for whole days, else '2026-11-01 07:00 to 21:00' and the like."""
+    start = iso(start_s, zone)[:16].replace("T", " ")
+    end = iso(end_s, zone)[:16].replace("T", " ")
+    if start.endswith("00:00") and end.endswith("00:00"):
+        start, end = start[:10], end[:10]
+    if end[:4] == start[:4]:
+        end = end[5:] if end[:10] != start[:10] else end[11:]
+    return f"{start} to {end}"
 
 
 # --- rates -----------------------------------------------------------------------------------
@@ -319,19 +324,22 @@ def profit_table(rows: Sequence[ProfitRow], network: Network) -> Table:
         title=f"Profit per day at ${hashprice:,.2f} per PH/s per day (pool fee {network.pool_fee_pct}%)",
         title_justify="left",
     )
-    for column in ("miner", "location", "TH/s", "J/TH", "revenue", "cost", "margin", "break-even $/kWh", "cost from"):
-        table.add_column(column, justify="left" if column in ("miner", "location", "cost from") else "right")
+    table.add_column("miner")
+    for column in ("TH/s", "J/TH", "revenue", "cost", "margin", "b/e"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("from")
+    table.caption = "USD a day; b/e: break-even $/kWh; from: the miner's cost rows, or its nameplate power."
+    table.caption_justify = "left"
     for row in rows:
         table.add_row(
-            row.miner_ip or "(location)",
-            row.location,
+            row.miner_ip or f"all at {row.location}",
             f"{_number(row.hashrate_th):,.1f}",
             f"{_number(row.efficiency_j_per_th):.2f}",
             _money(row.revenue_usd_per_day),
             _money(row.cost_usd_per_day),
             _money(row.margin_usd_per_day),
             f"{_number(row.break_even_usd_per_kwh(network)):.4f}",
-            row.cost_source,
+            row.cost_source.replace("recorded", "rows").replace("nameplate", "plate"),
             style="bold" if row.miner_ip is None else None,
         )
     return table
@@ -356,15 +364,16 @@ def curtail_table(plan: Sequence[Curtailment], zone: ZoneInfo) -> Table | str:
     if not plan:
         return "No curtailment: every miner earns more than its electricity costs at every hour."
     table = Table(title="Curtailment plan: stop these miners in these intervals", title_justify="left")
-    for column in ("from", "to", "location", "miners", "$/kWh", "kWh saved", "cost saved", "revenue forgone"):
-        table.add_column(column, justify="right" if column[0] in "$kcr" else "left")
+    table.add_column("when")
+    table.add_column("miners", min_width=10)
+    for column in ("$/kWh", "kWh saved", "$ saved", "$ forgone"):
+        table.add_column(column, justify="right", no_wrap=True)
+    several = len({item.location for item in plan}) > 1
     for item in plan:
         shown = ", ".join(item.miners[:4]) + (f" +{len(item.miners) - 4}" if len(item.miners) > 4 else "")
         table.add_row(
-            iso(item.start_s, zone)[:16].replace("T", " "),
-            iso(item.end_s, zone)[:16].replace("T", " "),
-            item.location,
-            shown,
+            _span(item.start_s, item.end_s, zone),
+            f"{item.location}: {shown}" if several else shown,
             f"{_number(item.price_usd_per_kwh):.4f}",
             f"{_number(item.energy_saved_kwh):,.3f}",
             _money(item.cost_saved_usd),
