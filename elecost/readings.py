@@ -10,9 +10,9 @@ billed twice.
 from __future__ import annotations
 
 import csv
-import itertools
 import json
 import math
+import operator
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -302,6 +302,12 @@ def reading_ends(
     it never runs past the next reading. An end is None when nothing tells how long it lasted.
     """
     allowed = max_gap_s if max_gap_s is not None else (3 * spacing_s if spacing_s else None)
+    if times and spacing_s and durations.count(None) == len(durations):
+        # The common case, in C-speed steps: no durations and no gap, so each reading lasts
+        # until the next and the last one for the spacing.
+        steps = list(map(operator.sub, times[1:], times[:-1]))
+        if allowed is None or not steps or max(steps) <= allowed:
+            return [*times[1:], times[-1] + spacing_s], []
     ends: list[int | None] = []
     gaps: list[tuple[int, int]] = []
     count = len(times)
@@ -329,5 +335,7 @@ def reading_ends(
 def median_spacing_s(times: Sequence[int]) -> int | None:
     """The median time between a miner's consecutive readings."""
     times = sorted(times)
-    steps = [b - a for a, b in itertools.pairwise(times) if b > a]
+    steps = list(map(operator.sub, times[1:], times[:-1]))
+    if steps and min(steps) <= 0:
+        steps = [step for step in steps if step > 0]
     return int(statistics.median(steps)) if steps else None

@@ -189,7 +189,9 @@ def _price_period(
     joules_by_period = joules_by_piece(segments, loads)
     total_joules = sum(joules_by_period.values(), ZERO)
     tiers: dict[str, Decimal] = {}
-    energy_cost, tou, tou_kwh = energy_costs(tariff, joules_by_period)
+    energy_cost, tou, tou_kwh = energy_costs(
+        tariff, {period: joules / JOULES_PER_KWH for period, joules in joules_by_period.items()}
+    )
     if tariff.rate_type == "tiered":
         tiers = tier_costs(tariff, total_joules / JOULES_PER_KWH)
         energy_cost = sum(tiers.values(), ZERO)
@@ -216,23 +218,29 @@ def _price_period(
 
 
 def energy_costs(
-    tariff: Tariff, joules_by_period: Mapping[int, Decimal]
+    tariff: Tariff, kwh_by_period: Mapping[int, Decimal]
 ) -> tuple[Decimal, dict[str, Decimal], dict[str, Decimal]]:
     """Energy cost at each period's rate, with cost and kWh by period name (TOU tariffs only).
 
     For a tiered tariff the cost here is 0: blocks price a billing period's total (`tier_costs`).
     """
     names, rates = tariff.period_names, tariff.period_rates_usd_per_kwh
-    cost: dict[str, Decimal] = {}
-    kwh: dict[str, Decimal] = {}
-    for index, joules in joules_by_period.items():
+    if len(kwh_by_period) == 1:  # most hours lie in one price period
+        ((index, kwh),) = kwh_by_period.items()
+        cost = kwh * rates[index]
+        if tariff.rate_type != "tou":
+            return cost, {}, {}
+        return cost, {names[index]: cost}, {names[index]: kwh}
+    costs: dict[str, Decimal] = {}
+    kwhs: dict[str, Decimal] = {}
+    for index, kwh in kwh_by_period.items():
         name = names[index]
-        cost[name] = cost.get(name, ZERO) + joules * rates[index] / JOULES_PER_KWH
-        kwh[name] = kwh.get(name, ZERO) + joules / JOULES_PER_KWH
-    total = sum(cost.values(), ZERO)
+        costs[name] = costs.get(name, ZERO) + kwh * rates[index]
+        kwhs[name] = kwhs.get(name, ZERO) + kwh
+    total = sum(costs.values(), ZERO)
     if tariff.rate_type != "tou":
         return total, {}, {}
-    return total, cost, kwh
+    return total, costs, kwhs
 
 
 def service_charge(tariff: Tariff, zone: ZoneInfo, low: int, high: int) -> Decimal:

@@ -19,7 +19,7 @@ The rows add up by construction:
 from __future__ import annotations
 
 import decimal
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,7 +28,6 @@ from zoneinfo import ZoneInfo
 
 from elecost.tariffs.calc import (
     DECIMAL_CONTEXT,
-    JOULES_PER_KWH,
     ZERO,
     CostRecord,
     clock_phase_s,
@@ -50,7 +49,7 @@ class Prior:
     peak_kw: Decimal = Decimal(0)
 
 
-MILLI = Decimal(1000)
+MILLIWATT_SECONDS_PER_KWH = Decimal(3_600_000_000)
 MilliLoad = tuple[int, int, int]  # start_s, end_s, power [mW]
 Piece = tuple[int, int, int, int]  # start_s, end_s, hour index, price period index
 
@@ -112,9 +111,18 @@ def price_hours(
 
 
 def _clip(loads: Sequence[MilliLoad], low: int, high: int) -> list[MilliLoad]:
-    if loads and low <= loads[0][0] and loads[-1][1] <= high:
-        return list(loads)
-    return [(max(s, low), min(e, high), p) for s, e, p in loads if e > low and s < high]
+    """The loads inside [low, high), the ones across its edges cut there (loads are sorted)."""
+    first = bisect_right(loads, (low, low, 0)) - 1  # the last load starting at or before `low`
+    first = max(first, 0)
+    while first < len(loads) and loads[first][1] <= low:
+        first += 1
+    last = bisect_left(loads, (high,), lo=first)  # the first load starting at or after `high`
+    inside = list(loads[first:last])
+    if inside and inside[0][0] < low:
+        inside[0] = (low, inside[0][1], inside[0][2])
+    if inside and inside[-1][1] > high:
+        inside[-1] = (inside[-1][0], high, inside[-1][2])
+    return inside
 
 
 def _hours(zone: ZoneInfo, low: int, high: int) -> list[tuple[int, int]]:
@@ -143,34 +151,49 @@ Tally = tuple[dict[tuple[int, int], int], dict[int, int]]  # (hour, period) -> m
 
 
 def _tally(loads: Sequence[MilliLoad], pieces: list[Piece], window_s: int, phase_s: int) -> Tally:
-    """Energy [mW*s] of sorted loads per (hour, price period) and per demand window, in one pass."""
+    """Energy [mW*s] of sorted loads per (hour, price period) and per demand window, in one pass.
+
+    The hot loop of `record`: loads come in time order, so the current piece and window are
+    carried along instead of looked up, and a window's energy is kept in a local until it ends.
+    """
     by_piece = [0] * len(pieces)
     seen = bytearray(len(pieces))  # pieces a load touches, 0 W included: the miner reported
+    piece_starts = [piece[0] for piece in pieces]
+    piece_ends = [piece[1] for piece in pieces]
     windows: dict[int, int] = {}
-    starts = [piece[0] for piece in pieces]
-    position = max(bisect_right(starts, loads[0][0]) - 1, 0)
+    position = max(bisect_right(piece_starts, loads[0][0]) - 1, 0)
     last = len(pieces) - 1
+    piece_end = piece_ends[position]
+    window = loads[0][0] - (loads[0][0] + phase_s) % window_s
+    window_end = window + window_s
+    in_window = 0
     for start, end, power in loads:
-        while pieces[position][1] <= start and position < last:
+        while piece_end <= start and position < last:
             position += 1
-        if end <= pieces[position][1]:
+            piece_end = piece_ends[position]
+        if end <= piece_end:
             by_piece[position] += power * (end - start)
             seen[position] = 1
         else:
             scan = position
-            while scan <= last and pieces[scan][0] < end:
-                overlap = min(end, pieces[scan][1]) - max(start, pieces[scan][0])
+            while scan <= last and piece_starts[scan] < end:
+                overlap = min(end, piece_ends[scan]) - max(start, piece_starts[scan])
                 if overlap > 0:
                     by_piece[scan] += power * overlap
                     seen[scan] = 1
                 scan += 1
-        window = start - (start + phase_s) % window_s
-        if end <= window + window_s:
-            windows[window] = windows.get(window, 0) + power * (end - start)
-        else:
-            while window < end:
-                windows[window] = windows.get(window, 0) + power * (min(end, window + window_s) - max(start, window))
-                window += window_s
+        if start >= window_end:  # a later window: close the current one
+            windows[window] = windows.get(window, 0) + in_window
+            window = start - (start + phase_s) % window_s
+            window_end = window + window_s
+            in_window = 0
+        at = start
+        while end > window_end:  # the load runs through the end of the window
+            in_window += power * (window_end - at)
+            windows[window] = windows.get(window, 0) + in_window
+            at, window, window_end, in_window = window_end, window_end, window_end + window_s, 0
+        in_window += power * (end - at)
+    windows[window] = windows.get(window, 0) + in_window
     energy: dict[tuple[int, int], int] = {}
     for (_, _, hour, period), amount, reported in zip(pieces, by_piece, seen, strict=True):
         if reported:
@@ -197,21 +220,21 @@ def _hourly_peaks_kw(
     A window's average is its energy over the part of it inside [low, high) (see
     `calc.window_averages`). Windows divide the hour and share its alignment.
     """
-    peaks: dict[int, Decimal] = {}
+    best: dict[int, tuple[float, int, int]] = {}  # hour -> (average, energy, seconds): floats to compare
     for window, energy in windows.items():
         covered = min(high, window + window_s) - max(low, window)
-        average_kw = Decimal(energy) / covered / 1_000_000
         index = (window - first_hour) // HOUR_S
-        if average_kw > peaks.get(index, ZERO) or index not in peaks:
-            peaks[index] = average_kw
-    return peaks
+        average = energy / covered
+        if index not in best or average > best[index][0]:
+            best[index] = (average, energy, covered)
+    return {index: Decimal(energy) / seconds / 1_000_000 for index, (_, energy, seconds) in best.items()}
 
 
 def _by_hour(energy: Mapping[tuple[int, int], int]) -> dict[int, dict[int, Decimal]]:
-    """(hour, period) -> mW*s as hour -> period -> joules."""
+    """(hour, period) -> mW*s as hour -> period -> kWh."""
     out: dict[int, dict[int, Decimal]] = {}
     for (hour, period), amount in energy.items():
-        out.setdefault(hour, {})[period] = Decimal(amount) / MILLI
+        out.setdefault(hour, {})[period] = Decimal(amount) / MILLIWATT_SECONDS_PER_KWH
     return out
 
 
@@ -233,7 +256,7 @@ def _meter_rows(
     rows = []
     for index, (start, end) in enumerate(hours):
         by_period = joules.get(index, {})
-        energy_kwh = sum(by_period.values(), ZERO) / JOULES_PER_KWH
+        energy_kwh = sum(by_period.values(), ZERO)
         tiers: dict[str, Decimal] = {}
         energy_cost, tou, tou_kwh = energy_costs(tariff, by_period)
         if tariff.rate_type == "tiered":
@@ -274,7 +297,7 @@ def _miner_rows(
     rows = []
     for index, by_period in sorted(_by_hour(energy).items()):
         meter = meter_rows[index]
-        energy_kwh = sum(by_period.values(), ZERO) / JOULES_PER_KWH
+        energy_kwh = sum(by_period.values(), ZERO)
         share = energy_kwh / meter.energy_kwh if meter.energy_kwh else Decimal(1) / reporting[index]
         tiers: dict[str, Decimal] = {}
         energy_cost, tou, tou_kwh = energy_costs(tariff, by_period)
