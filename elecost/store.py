@@ -409,6 +409,9 @@ def _json_floats(amounts: dict[str, Decimal]) -> str:
     """A {name: amount} map as JSON numbers; written by hand, as a fleet-month has 2 million."""
     if not amounts:
         return "{}"
+    if len(amounts) == 1:
+        ((key, value),) = amounts.items()
+        return f"{{{_json_key(key)}: {float(value)!r}}}"
     return "{" + ", ".join(f"{_json_key(key)}: {float(value)!r}" for key, value in amounts.items()) + "}"
 
 
