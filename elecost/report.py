@@ -66,7 +66,7 @@ def _money(amount: Decimal) -> str:
 
 def breakdown_table(record: CostRecord, zone: ZoneInfo, title: str) -> Table:
     """One cost record as a two-column table: energy by period, charges, total."""
-    span = f"{_row_label(record, zone, 'period')} ({_number(record.duration_hours):g} h)"
+    span = f"{_span(record.period_start_s, record.period_end_s, zone)} ({_number(record.duration_hours):g} h)"
     table = Table(title=f"{title}\n{span}", title_justify="left", min_width=64)
     table.add_column("item")
     table.add_column("kWh / kW", justify="right")
