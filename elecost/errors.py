@@ -38,8 +38,3 @@ class UsageError(Exception):
 
 class CheckFailed(Exception):
     """A check that ran and failed (a budget exceeded): exit 1."""
-
-
-def input_error(path: str, line: int | None, field: str, message: str) -> InputError:
-    """An InputError holding a single problem."""
-    return InputError([Problem(path, line, field, message)])

@@ -188,6 +188,7 @@ def report_zone(database: Database, location: str | None) -> ZoneInfo:
 
 
 def days_span(database: Database, days: int) -> tuple[int, int]:
+    """The last `days` days of recorded costs: back from the end of the newest cost row."""
     from elecost.summary import newest_cost_end
 
     end = newest_cost_end(database)
