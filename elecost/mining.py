@@ -187,6 +187,7 @@ def curtailment_plan(
     if location is not None and location not in rates:
         raise UsageError(f"no active rate for location {location!r}; use `elecost rate activate NAME`")
     plan: list[Curtailment] = []
+    planned = False
     for place, tariff in sorted(rates.items()):
         if location is not None and place != location:
             continue
@@ -197,6 +198,12 @@ def curtailment_plan(
         start = _day_start(zone, first_day, now_s)
         end = local_midnight(zone, local_date(zone, start + days * DAY_S + 3 * 3600))  # DST-safe day count
         plan.extend(_plan_location(tariff, network, fleet, start, end))
+        planned = True
+    if not planned:
+        raise UsageError(
+            "no miners with a hashrate and nameplate power there; add them with "
+            "`elecost miner add NAME --hashrate-th X --power-w W`"
+        )
     return plan
 
 
