@@ -1,4 +1,4 @@
-"""The operator's commands: `miner ...`, `profit`, `curtail`, `budget ...` and `export`."""
+"""The decisions: `miner ...`, `profit`, `curtail`, `budget ...` and `export`."""
 
 from __future__ import annotations
 
