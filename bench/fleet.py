@@ -230,6 +230,7 @@ def bench(work: Path, miners: int, days: int, repeat: int, calc_days: int) -> No
     for label, args in (
         ("summary --days 30", ("summary", "--days", "30")),
         ("summary --by miner", ("summary", "--by", "miner")),
+        ("summary --by miner --json", ("summary", "--by", "miner", "--json")),
         ("bill", ("bill",)),
     ):
         seconds = median_of(repeat, lambda args=args: run(db, *args)[0])
