@@ -295,31 +295,32 @@ def _miner_rows(
     reporting: Mapping[int, int],
 ) -> list[CostRecord]:
     rows = []
+    tiered = tariff.rate_type == "tiered"
     for index, by_period in sorted(_by_hour(energy).items()):
         meter = meter_rows[index]
-        energy_kwh = sum(by_period.values(), ZERO)
+        energy_kwh = next(iter(by_period.values())) if len(by_period) == 1 else sum(by_period.values(), ZERO)
         share = energy_kwh / meter.energy_kwh if meter.energy_kwh else Decimal(1) / reporting[index]
-        tiers: dict[str, Decimal] = {}
         energy_cost, tou, tou_kwh = energy_costs(tariff, by_period)
-        if tariff.rate_type == "tiered":
+        tiers: dict[str, Decimal] = {}
+        if tiered:
             tiers = {label: amount * share for label, amount in meter.tier_breakdown_usd.items()}
             energy_cost = meter.energy_cost_usd * share
         start, end = hours[index]
         rows.append(
             CostRecord(
-                rate_name=tariff.name,
-                location=tariff.location,
-                miner_ip=name,
-                period_start_s=start,
-                period_end_s=end,
-                energy_kwh=energy_kwh,
-                peak_power_kw=peaks.get(index, ZERO),
-                energy_cost_usd=energy_cost,
-                demand_charge_usd=meter.demand_charge_usd * share,
-                service_charge_usd=meter.service_charge_usd * share,
-                tou_breakdown_usd=tou,
-                tier_breakdown_usd=tiers,
-                tou_energy_kwh=tou_kwh,
+                tariff.name,
+                tariff.location,
+                name,
+                start,
+                end,
+                energy_kwh,
+                peaks.get(index, ZERO),
+                energy_cost,
+                meter.demand_charge_usd * share if meter.demand_charge_usd else ZERO,
+                meter.service_charge_usd * share if meter.service_charge_usd else ZERO,
+                tou,
+                tiers,
+                tou_kwh,
             )
         )
     return rows
