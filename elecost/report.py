@@ -172,15 +172,19 @@ def rate_yaml(tariff: Tariff, *, mask: bool) -> str:
 def rates_table(tariffs: Sequence[Tariff]) -> Table:
     """Stored tariffs, one row each."""
     table = Table(title="Rates", title_justify="left")
-    for column in ("name", "location", "type", "timezone", "active", "prices", "service $/day", "demand $/kW"):
-        table.add_column(column, justify="right" if "$" in column else "left")
+    table.add_column("name")
+    table.add_column("location")
+    table.add_column("type", no_wrap=True)
+    table.add_column("prices $/kWh", ratio=2)
+    table.add_column("$/day", justify="right", no_wrap=True)
+    table.add_column("$/kW", justify="right", no_wrap=True)
+    table.caption = "* active. $/day: service charge; $/kW: demand charge. `elecost rate show NAME`: all of it."
+    table.caption_justify = "left"
     for tariff in tariffs:
         table.add_row(
-            tariff.name,
+            tariff.name + (" *" if tariff.active else ""),
             tariff.location,
             tariff.rate_type,
-            tariff.timezone,
-            "yes" if tariff.active else "",
             _prices(tariff),
             f"{tariff.daily_service_charge_usd:f}",
             f"{tariff.demand_charge_usd_per_kw:f}",
@@ -190,15 +194,16 @@ def rates_table(tariffs: Sequence[Tariff]) -> Table:
 
 def _prices(tariff: Tariff) -> str:
     if tariff.rate_type == "flat":
-        return f"${tariff.flat_rate_usd_per_kwh}/kWh"
+        return f"{tariff.flat_rate_usd_per_kwh}"
     if tariff.rate_type == "tiered":
         return ", ".join(
-            f"${t.rate_usd_per_kwh}" + (f" to {t.up_to_kwh} kWh" if t.up_to_kwh else "") for t in tariff.tiered_rates
+            f"{t.rate_usd_per_kwh} " + (f"to {t.up_to_kwh} kWh" if t.up_to_kwh else "above")
+            for t in tariff.tiered_rates
         )
     seen: dict[str, Decimal] = {}
     for period in tariff.tou_schedule:
         seen.setdefault(period.name, period.rate_usd_per_kwh)
-    return ", ".join(f"{name} ${rate}" for name, rate in seen.items())
+    return ", ".join(f"{name} {rate}" for name, rate in seen.items())
 
 
 def current_price(tariff: Tariff, now_s: int) -> dict[str, Any]:
