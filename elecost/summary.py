@@ -65,7 +65,9 @@ def cost_summary(
     records = cost_rows(db, start_s, end_s, miner=miner, location=location)
     if not records:
         raise UsageError("no cost rows in that span; import readings and run `elecost record` first")
-    total = replace(combine(records), period_start_s=start_s, period_end_s=end_s, miner_ip=miner)
+    total = replace(combine(records), miner_ip=miner)  # spans the rows: the time costs were recorded
+    if len({r.location for r in records}) > 1:
+        total = replace(total, location="(all)", rate_name="(several)")
     if by == "miner":
         groups = miner_totals(db, start_s, end_s, location) or _group(records, lambda r: "(whole meter)")
     elif by == "location":
