@@ -174,6 +174,7 @@ def test_import_twice_and_record_twice_equals_the_hand_calculation(write: Write)
     assert summary["energy_cost_usd"] == 0.72
     assert summary["service_charge_usd"] == 0.04
     assert summary["total_cost_usd"] == 0.76
+    assert (summary["duration_hours"], summary["avg_power_kw"]) == (2, 3)  # the time recorded, not --days
     assert [g["group"] for g in summary["groups"]] == ["2026-05-04"]
     by_miner = json.loads(run("summary", "--by", "miner", "--json")[1])
     assert {g["group"]: g["total_kwh"] for g in by_miner["groups"]} == {"a": 2, "b": 4}
