@@ -483,19 +483,14 @@ def rows_are_current(db: Database, tariff: Tariff, period_start_s: int, period_e
     no readings changed since `record`, and every row recorded with it after its last change."""
     if db.execute("SELECT 1 FROM dirty WHERE location = ? LIMIT 1", [tariff.location]).fetchone():
         return False
-    count, names, first_recorded = db.execute(
-        "SELECT count(*), count(DISTINCT rate_name), min(timestamp) FROM costs "
+    count, first_name, last_name, first_recorded = db.execute(
+        "SELECT count(*), min(rate_name), max(rate_name), min(timestamp) FROM costs "
         "WHERE location = ? AND miner_ip = '' AND period_start_s >= ? AND period_start_s < ?",
         [tariff.location, period_start_s, period_end_s],
     ).fetchone()
     updated = db.execute("SELECT updated_at FROM rates WHERE name = ?", [tariff.name]).fetchone()
-    if not count or names != 1 or updated is None or first_recorded < updated[0]:
-        return False
-    name = db.execute(
-        "SELECT rate_name FROM costs WHERE location = ? AND miner_ip = '' AND period_start_s >= ? LIMIT 1",
-        [tariff.location, period_start_s],
-    ).fetchone()[0]
-    return bool(name == tariff.name)
+    same_tariff = first_name == last_name == tariff.name
+    return bool(count and same_tariff and updated is not None and first_recorded >= updated[0])
 
 
 def take_dirty(db: Database) -> dict[str, tuple[int, int]]:

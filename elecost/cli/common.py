@@ -149,6 +149,11 @@ def instant_option(text: str, zone: ZoneInfo, option: str) -> int:
         raise UsageError(f"{option}: {exc}") from None
 
 
+def optional_instant(text: str | None, zone: ZoneInfo, option: str) -> int | None:
+    """An instant option that may be left out."""
+    return None if text is None else instant_option(text, zone, option)
+
+
 def zone_option(name: str | None) -> ZoneInfo | None:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

@@ -19,6 +19,7 @@ from elecost.cli.common import (
     instant_option,
     note,
     open_database,
+    optional_instant,
     report_zone,
     show,
     show_json,
@@ -266,8 +267,8 @@ def export(
             raise UsageError(f"--kind: costs, bills or all, got {kind!r}")
         database = open_database(db)
         zone = report_zone(database, None)
-        start = instant_option(from_, zone, "--from") if from_ else None
-        end = instant_option(to, zone, "--to") if to else None
+        start = optional_instant(from_, zone, "--from")
+        end = optional_instant(to, zone, "--to")
         costs = export_rows(database, start, end) if kind != "bills" else []
         bill_rows = bills(database, start, end) if kind != "costs" else []
         text = export_json(costs, bill_rows, zone) if format_ == "json" else export_csv(costs, bill_rows, zone)

@@ -17,9 +17,9 @@ from elecost.cli.common import (
     LocationOption,
     app,
     exit_codes,
-    instant_option,
     note,
     open_database,
+    optional_instant,
     readings_app,
     report_zone,
     stderr,
@@ -87,8 +87,8 @@ def record(
         zone = report_zone(database, None)
         result = record_costs(
             database,
-            instant_option(since, zone, "--since") if since else None,
-            instant_option(until, zone, "--until") if until else None,
+            optional_instant(since, zone, "--since"),
+            optional_instant(until, zone, "--until"),
         )
         plural = "s" if result.periods != 1 else ""
         note(f"recorded {result.rows} cost rows over {result.periods} billing period{plural}")

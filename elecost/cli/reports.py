@@ -18,10 +18,10 @@ from elecost.cli.common import (
     days_span,
     example_files,
     exit_codes,
-    instant_option,
     load_files,
     note,
     open_database,
+    optional_instant,
     report_zone,
     show,
     show_json,
@@ -95,8 +95,8 @@ def bill(
         zone = report_zone(database, location)
         rows = bills(
             database,
-            instant_option(from_, zone, "--from") if from_ else None,
-            instant_option(to, zone, "--to") if to else None,
+            optional_instant(from_, zone, "--from"),
+            optional_instant(to, zone, "--to"),
             location,
         )
         if json_out:
