@@ -15,18 +15,18 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
+from elecost.context import pricing_context
 from elecost.errors import UsageError
-from elecost.pricing import bill_from_hours, bill_periods
 from elecost.store import (
     active_rate,
     active_rates,
+    cost_records,
     query_cost_rows,
     reading_span,
-    record_from_row,
     rows_are_current,
     stored_milli_loads,
 )
-from elecost.tariffs.calc import CostRecord
+from elecost.tariffs.engine import CostRecord, bill_from_hours, bill_periods
 from elecost.tariffs.model import Tariff
 from elecost.tariffs.periods import billing_periods
 
@@ -56,7 +56,8 @@ def bills(
                 out.append((tariff, recorded))
                 continue
             loads = stored_milli_loads(db, tariff.location, period_start, period_end)
-            out.extend((tariff, record) for record in bill_periods(tariff, loads, cut_start, cut_end))
+            context = pricing_context(db, tariff, period_start, period_end)
+            out.extend((tariff, record) for record in bill_periods(tariff, loads, cut_start, cut_end, context=context))
     return out
 
 
@@ -64,8 +65,5 @@ def _from_cost_rows(db: Database, tariff: Tariff, period_start: int, period_end:
     """The period's bill from its meter rows, if they are current: else None."""
     if not rows_are_current(db, tariff, period_start, period_end):
         return None
-    rows = [
-        record_from_row(row)
-        for row in query_cost_rows(db, period_start, period_end, location=tariff.location, meter_only=True)
-    ]
+    rows = cost_records(db, query_cost_rows(db, period_start, period_end, location=tariff.location, meter_only=True))
     return bill_from_hours(tariff, rows, period_start, period_end)

@@ -17,7 +17,15 @@ from sqlite_utils import Database
 
 from elecost.errors import InputError, Problem, UsageError
 from elecost.readings import TextOpener, scan_readings
-from elecost.store import active_rates, mark_dirty, miner_ids, new_miner_id, write_readings, write_transaction
+from elecost.store import (
+    active_rates,
+    mark_dirty,
+    miner_ids,
+    new_miner_id,
+    update_spacings,
+    write_readings,
+    write_transaction,
+)
 
 
 @dataclass(frozen=True)
@@ -92,6 +100,7 @@ def import_readings(
             raise InputError(problems)
         if written:
             mark_dirty(db, dict.fromkeys(places, (counts[1], counts[2])))
+            update_spacings(db, set(ids.values()))
     seen = counts[0]
     replaced = len(conflicts) if replace_stored else 0
     kept_out = 0 if replace_stored else len(conflicts)

@@ -128,3 +128,48 @@ def m003_inventory_and_budgets(db: Database) -> None:
 def m004_cost_rows_by_miner(db: Database) -> None:
     """Reports read the meter's rows (miner '') or one miner's by time: index them so."""
     db.execute("CREATE INDEX costs_by_miner_time ON costs (miner_ip, period_start_s)")
+
+
+@migrations(name="005_charges_and_lines")
+def m005_charges_and_lines(db: Database) -> None:
+    """Tariffs as charges and cost rows as line items.
+
+    A rate keeps its whole tariff as a JSON `spec` (the long form has keys the columns lack). Each
+    cost row's lines are rows of `cost_lines`, their kind (charge, label, unit, ...) stored once in
+    `line_kinds`. A miner keeps the median spacing of its readings, so stored readings last as a
+    file's would. Cost rows made before lines existed are dropped and their readings marked for
+    `record`, which prices them again.
+    """
+    db.execute("ALTER TABLE rates ADD COLUMN spec TEXT")
+    db.execute("ALTER TABLE miners ADD COLUMN spacing_s INTEGER")
+    db.execute(
+        """
+        CREATE TABLE line_kinds (
+            id INTEGER PRIMARY KEY,
+            charge TEXT NOT NULL,
+            label TEXT NOT NULL,
+            unit TEXT NOT NULL,
+            part INTEGER NOT NULL,
+            period TEXT NOT NULL,
+            tier TEXT NOT NULL,
+            UNIQUE (charge, label, unit, part, period, tier)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE cost_lines (
+            cost_id INTEGER NOT NULL,
+            position INTEGER NOT NULL,
+            kind_id INTEGER NOT NULL REFERENCES line_kinds(id),
+            quantity REAL NOT NULL,
+            usd REAL NOT NULL,
+            PRIMARY KEY (cost_id, position)
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute(
+        "INSERT INTO dirty (location, start_s, end_s) SELECT location, min(period_start_s), max(period_start_s) "
+        "FROM costs GROUP BY location"
+    )
+    db.execute("DELETE FROM costs")

@@ -20,7 +20,7 @@ from sqlite_utils import Database
 from elecost.errors import UsageError
 from elecost.pricing import price_constant_load
 from elecost.store import Miner, active_rates, cost_totals, list_miners
-from elecost.tariffs.calc import DECIMAL_CONTEXT
+from elecost.tariffs.engine import DECIMAL_CONTEXT
 from elecost.tariffs.model import Tariff
 from elecost.tariffs.periods import local_date, local_midnight
 from elecost.tariffs.schedule import Schedule
@@ -219,15 +219,13 @@ def _day_start(zone: ZoneInfo, first_day: str | None, now_s: int) -> int:
 
 
 def _plan_location(tariff: Tariff, network: Network, fleet: list[Miner], start: int, end: int) -> list[Curtailment]:
-    prices = tariff.period_rates_usd_per_kwh
-    if tariff.rate_type == "tiered":
-        prices = (tariff.tiered_rates[-1].rate_usd_per_kwh,)
+    prices = tariff.marginal_rates_usd_per_kwh
     limits = {
         m.name: break_even_usd_per_kwh(network, Decimal(repr(m.power_w)), Decimal(repr(m.hashrate_th))) for m in fleet
     }
     plan: list[Curtailment] = []
     for seg_start, seg_end, index in Schedule(tariff).segments(start, end):
-        price = prices[min(index, len(prices) - 1)]
+        price = prices[index]
         stopping = [m for m in fleet if price > limits[m.name]]
         if not stopping:
             continue

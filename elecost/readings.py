@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from elecost.errors import Problem
 from elecost.instants import parse_instant
-from elecost.tariffs.calc import Load
+from elecost.tariffs.usage import Load
 
 TextOpener = Callable[[Path], AbstractContextManager[IO[str]]]
 

@@ -3,24 +3,26 @@
 Cron-safe by construction: everything happens in one write transaction, and rows are replaced,
 never added to, so re-running changes nothing and two runs at once queue on the write lock (the
 second finds no work). Imports note the span of the readings they changed; `record` redoes the
-hours from just before that span to the end of its billing period, continuing tier blocks and
-the period's peak from the rows already stored (a new peak rescales the earlier hours' share of
-the demand charge). So a cron run after five more minutes of readings redoes an hour or so, not
-the month. `--since/--until` redo whole billing periods from scratch.
+hours from just before that span to the end of its billing period, continuing tiers and each
+demand charge's billed kW from the rows already stored (a higher one rescales the earlier hours'
+share of that charge). So a cron run after five more minutes of readings redoes an hour or so,
+not the month. `--since/--until` redo whole billing periods from scratch, and so does a tariff
+with a minimum bill (its shortfall is known only over the whole period).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
+from elecost.context import pricing_context
 from elecost.store import (
     active_rates,
-    cost_row,
-    meter_peak,
+    billed_demand_kw,
     meter_so_far,
     rate_ids,
     reading_locations,
@@ -32,10 +34,10 @@ from elecost.store import (
     take_dirty,
     write_transaction,
 )
-from elecost.tariffs.calc import clock_phase_s
-from elecost.tariffs.hourly import HOUR_S, price_hours
+from elecost.tariffs.engine import CostRecord, price_hours
 from elecost.tariffs.model import Tariff
 from elecost.tariffs.periods import billing_periods
+from elecost.tariffs.usage import HOUR_S, clock_phase_s
 
 # A load can run past its reading by the miner's spacing: look that far into the next period.
 SPILL_S = 86_400
@@ -111,16 +113,41 @@ def _record_period(
     location = tariff.location
     zone = ZoneInfo(tariff.timezone)
     hour = from_s - (from_s + clock_phase_s(zone, from_s, HOUR_S)) % HOUR_S
-    prior = meter_so_far(db, location, period_start, hour) if hour > period_start else None
-    old_peak = meter_peak(db, location, period_start, period_end)
-    if prior is None or (old_peak == 0 and tariff.demand_charge_usd_per_kw):
-        hour, prior = period_start, None  # nothing to build on: the whole period
+    prior = None
+    if hour > period_start and not tariff.minimum_bill_usd:
+        prior = meter_so_far(db, location, period_start, hour)
+    if prior is None:
+        hour = period_start  # nothing to build on: the whole period
+    context = pricing_context(db, tariff, period_start, period_end)
     loads = stored_milli_loads(db, location, hour, period_end)
-    records = price_hours(tariff, loads, period_start, period_end, within=(hour, period_end), prior=prior)
-    if prior is not None:
-        new_peak = max([prior.peak_kw, *(r.peak_power_kw for r in records if r.miner_ip is None)])
-        if new_peak != old_peak and tariff.demand_charge_usd_per_kw:
-            scale_demand(db, location, period_start, hour, new_peak / old_peak)
-    rows = [cost_row(r, period_start, rate_id, now) for r in records]
-    replace_cost_rows(db, location, hour, period_end, rows)
-    return len(rows)
+    records = price_hours(
+        tariff, loads, period_start, period_end, within=(hour, period_end), prior=prior, context=context
+    )
+    if prior is not None and not _carry_demand(db, tariff, period_start, hour, records):
+        return _record_period(db, tariff, period_start, period_end, period_start, rate_id, now)
+    replace_cost_rows(db, location, hour, period_end, records, period_start, rate_id, now)
+    return len(records)
+
+
+def _carry_demand(db: Database, tariff: Tariff, period_start: int, hour: int, records: list[CostRecord]) -> bool:
+    """Where a demand charge's billed kW rose in the new hours, rescale its earlier lines.
+
+    False when an earlier amount was zero (nothing to scale): the period must be redone.
+    """
+    new_kw: dict[int, Decimal] = {}
+    for record in records:
+        if record.miner_ip is None:
+            for line in record.lines:
+                if line.charge == "demand":
+                    new_kw[line.part] = line.quantity
+    stored = billed_demand_kw(db, tariff.location, period_start, hour)
+    charges = tariff.all_demand_charges
+    for part, kw in new_kw.items():
+        before = stored.get(part)
+        if before is None or kw == before:
+            continue
+        old_usd, new_usd = charges[part].usd(before), charges[part].usd(kw)
+        if not old_usd or not before:
+            return False
+        scale_demand(db, tariff.location, period_start, hour, part, new_usd / old_usd, kw / before)
+    return True

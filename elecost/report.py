@@ -19,7 +19,8 @@ from elecost.instants import iso
 from elecost.mining import Curtailment, Network, ProfitRow
 from elecost.store import Miner
 from elecost.summary import Summary
-from elecost.tariffs.calc import CostRecord
+from elecost.tariffs.charges import Line
+from elecost.tariffs.engine import CostRecord
 from elecost.tariffs.load import tariff_to_mapping
 from elecost.tariffs.model import Tariff, mask_account
 from elecost.tariffs.schedule import price_in_force
@@ -57,6 +58,18 @@ def record_json(record: CostRecord, zone: ZoneInfo) -> dict[str, Any]:
         "tou_breakdown_usd": {k: float(cents(v)) for k, v in record.tou_breakdown_usd.items()},
         "tier_breakdown_usd": {k: float(cents(v)) for k, v in record.tier_breakdown_usd.items()},
         "partial": record.partial,
+        "lines": [line_json(line) for line in record.lines],
+    }
+
+
+def line_json(line: Line) -> dict[str, Any]:
+    """A line item (contract section 6): money at full precision (6 decimals), so lines sum to the total."""
+    return {
+        "charge": line.charge,
+        "label": line.label,
+        "quantity": _number(line.quantity),
+        "unit": line.unit,
+        "usd": _number(line.usd),
     }
 
 
@@ -71,11 +84,8 @@ def breakdown_table(record: CostRecord, zone: ZoneInfo, title: str) -> Table:
     table.add_column("item")
     table.add_column("kWh / kW", justify="right")
     table.add_column("USD", justify="right")
-    for name, amount in record.tou_breakdown_usd.items():
-        kwh = record.tou_energy_kwh.get(name, Decimal(0))
-        table.add_row(f"energy: {name}", f"{_number(kwh):,.3f} kWh", _money(amount))
-    for name, amount in record.tier_breakdown_usd.items():
-        table.add_row(f"energy: {name}", "", _money(amount))
+    for line in record.lines:
+        table.add_row(f"{line.charge.replace('_', ' ')}: {line.label}", _quantity(line), _money(line.usd))
     table.add_row("energy", f"{_number(record.energy_kwh):,.3f} kWh", _money(record.energy_cost_usd))
     table.add_row("average rate", f"{_number(record.avg_rate_usd_per_kwh):.6f} $/kWh", "")
     table.add_row("demand charge", f"peak {_number(record.peak_power_kw):,.3f} kW", _money(record.demand_charge_usd))
@@ -86,6 +96,13 @@ def breakdown_table(record: CostRecord, zone: ZoneInfo, title: str) -> Table:
         table.caption = "part of a billing period: demand and service charges prorated by time"
         table.caption_justify = "left"
     return table
+
+
+def _quantity(line: Line) -> str:
+    """A line's quantity with its unit: kWh and kW to the Wh, days and months to 1/1000."""
+    if line.unit in ("kWh", "kW"):
+        return f"{_number(line.quantity):,.3f} {line.unit}"
+    return f"{_number(line.quantity):,.3f} {line.unit}{'s' if line.quantity != 1 else ''}"
 
 
 def records_table(
@@ -186,23 +203,25 @@ def rates_table(tariffs: Sequence[Tariff]) -> Table:
             tariff.location,
             tariff.rate_type,
             _prices(tariff),
-            f"{tariff.daily_service_charge_usd:f}",
-            f"{tariff.demand_charge_usd_per_kw:f}",
+            f"{sum((c.usd for c in tariff.all_fixed_charges if c.per == 'day'), Decimal(0)):f}",
+            f"{sum((c.tiers[0].usd_per_kw for c in tariff.all_demand_charges), Decimal(0)):f}",
         )
     return table
 
 
 def _prices(tariff: Tariff) -> str:
-    if tariff.rate_type == "flat":
-        return f"{tariff.flat_rate_usd_per_kwh}"
-    if tariff.rate_type == "tiered":
+    """Energy prices in short: one rate, a ladder, or each period's rate(s)."""
+    periods = tariff.energy_periods
+    if len(periods) == 1:
+        ladder = periods[0].ladder
+        if len(ladder) == 1:
+            return f"{ladder[0].rate_usd_per_kwh}"
         return ", ".join(
-            f"{t.rate_usd_per_kwh} " + (f"to {t.up_to_kwh} kWh" if t.up_to_kwh else "above")
-            for t in tariff.tiered_rates
+            f"{t.rate_usd_per_kwh} " + (f"to {t.up_to_kwh} kWh" if t.up_to_kwh else "above") for t in ladder
         )
-    seen: dict[str, Decimal] = {}
-    for period in tariff.tou_schedule:
-        seen.setdefault(period.name, period.rate_usd_per_kwh)
+    seen: dict[str, str] = {}
+    for period in periods:
+        seen.setdefault(period.name, "/".join(str(t.rate_usd_per_kwh) for t in period.ladder))
     return ", ".join(f"{name} {rate}" for name, rate in seen.items())
 
 
@@ -270,14 +289,17 @@ def bill_view(rows: Sequence[tuple[Tariff, CostRecord]]) -> list[RenderableType]
         zone = ZoneInfo(tariff.timezone)
         records = [record for _, record in items]
         parts.append(records_table(records, zone, f"Bills: {location} on {tariff.name!r} ({tariff.timezone})"))
-        breakdown = Table(title="Energy charges by TOU period / block", title_justify="left")
+        breakdown = Table(title="Line items", title_justify="left")
         breakdown.add_column("billing period")
-        breakdown.add_column("item")
+        breakdown.add_column("charge")
+        breakdown.add_column("quantity", justify="right")
         breakdown.add_column("USD", justify="right")
         for record in records:
             label = _row_label(record, zone, "period")
-            for name, amount in {**record.tou_breakdown_usd, **record.tier_breakdown_usd}.items():
-                breakdown.add_row(label, name, _money(amount))
+            for line in record.lines:
+                breakdown.add_row(
+                    label, f"{line.charge.replace('_', ' ')}: {line.label}", _quantity(line), _money(line.usd)
+                )
         if breakdown.row_count:
             parts.append(breakdown)
     if not parts:

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from elecost.errors import UsageError
-from elecost.store import query_cost_rows, record_from_row
-from elecost.tariffs.calc import CostRecord, combine
+from elecost.store import cost_records, line_totals, query_cost_rows
+from elecost.tariffs.engine import CostRecord, combine
 
 GROUPINGS = ("day", "miner", "location", "period")
 RUN_RATE_S = 7 * 86_400  # the run rate is the cost per hour over the last 7 days of rows
@@ -41,7 +41,7 @@ def cost_rows(
 ) -> list[CostRecord]:
     """Cost rows in [start_s, end_s): the meter's, or one miner's."""
     rows = query_cost_rows(db, start_s, end_s, miner=miner, location=location, meter_only=miner is None)
-    return [record_from_row(row) for row in rows]
+    return cost_records(db, rows)
 
 
 def cost_summary(
@@ -90,11 +90,12 @@ def _group(records: Sequence[CostRecord], key: Callable[[CostRecord], str]) -> l
 
 
 def _by_period(total: CostRecord) -> list[tuple[str, CostRecord]]:
-    """One record per TOU period name: its kWh and energy cost (charges stay with the total)."""
+    """One record per TOU period name: its energy lines (charges other than energy stay with the total)."""
     zero = Decimal(0)
     out = []
     for name, cost in total.tou_breakdown_usd.items():
-        kwh = total.tou_energy_kwh.get(name, zero)
+        lines = [line for line in total.lines if line.charge == "energy" and line.period == name]
+        kwh = sum((line.quantity for line in lines), zero)
         out.append(
             (
                 name,
@@ -104,8 +105,7 @@ def _by_period(total: CostRecord) -> list[tuple[str, CostRecord]]:
                     energy_cost_usd=cost,
                     demand_charge_usd=zero,
                     service_charge_usd=zero,
-                    tou_breakdown_usd={name: cost},
-                    tou_energy_kwh={name: kwh},
+                    lines=lines,
                 ),
             )
         )
@@ -127,7 +127,7 @@ def _daily_run_rate(records: Sequence[CostRecord]) -> Decimal:
 def export_rows(db: Database, start_s: int | None, end_s: int | None) -> list[CostRecord]:
     """Every cost row (meters and miners) starting in [start_s, end_s), oldest first."""
     rows = query_cost_rows(db, start_s if start_s is not None else -(2**62), end_s if end_s is not None else 2**62)
-    return [record_from_row(row) for row in rows]
+    return cost_records(db, rows)
 
 
 def miner_totals(db: Database, start_s: int, end_s: int, location: str | None) -> list[tuple[str, CostRecord]]:
@@ -138,14 +138,7 @@ def miner_totals(db: Database, start_s: int, end_s: int, location: str | None) -
     """
     where = "miner_ip != '' AND period_start_s >= ? AND period_start_s < ?" + (" AND location = ?" if location else "")
     params: list[object] = [start_s, end_s, *([location] if location else [])]
-    breakdowns: dict[str, dict[str, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
-    for column, kind in (("tou_breakdown_usd", "usd"), ("tou_breakdown_kwh", "kwh"), ("tier_breakdown_usd", "tier")):
-        for miner_ip, key, value in db.execute(
-            f"SELECT miner_ip, j.key, total(j.value) FROM costs NOT INDEXED, json_each(costs.{column}) AS j "
-            f"WHERE {where} GROUP BY miner_ip, j.key",
-            params,
-        ):
-            breakdowns[miner_ip][kind][key] = Decimal(repr(value))
+    lines = line_totals(db, start_s, end_s, location=location, miners=True)
     groups = []
     for row in db.execute(
         "SELECT miner_ip, min(rate_name), min(location), min(period_start_s), max(period_end_s), total(total_kwh), "
@@ -154,7 +147,6 @@ def miner_totals(db: Database, start_s: int, end_s: int, location: str | None) -
         params,
     ):
         miner_ip, rate_name, place, first, last, kwh, peak, energy, demand, service = row
-        parts = breakdowns[miner_ip]
         record = CostRecord(
             rate_name=rate_name,
             location=place,
@@ -166,9 +158,7 @@ def miner_totals(db: Database, start_s: int, end_s: int, location: str | None) -
             energy_cost_usd=Decimal(repr(energy)),
             demand_charge_usd=Decimal(repr(demand)),
             service_charge_usd=Decimal(repr(service)),
-            tou_breakdown_usd=parts["usd"],
-            tier_breakdown_usd=parts["tier"],
-            tou_energy_kwh=parts["kwh"],
+            lines=lines.get(miner_ip, []),
         )
         groups.append((miner_ip, record))
     return groups

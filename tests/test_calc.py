@@ -10,9 +10,11 @@ from hypothesis import strategies as st
 
 from elecost.pricing import price_constant_load
 from elecost.report import cents
-from elecost.tariffs.calc import CostRecord, Load, combine, price_loads, sum_loads
+from elecost.tariffs.engine import CostRecord, combine, price_loads
+from elecost.tariffs.usage import Load
 
 from helpers import at, example, tariff
+from oracle import sum_loads
 
 FLAT = example("flat.yaml")
 TOU = example("tou.yaml")

@@ -7,12 +7,12 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from elecost.pricing import to_milli
-from elecost.tariffs.calc import CostRecord, Load, price_loads, sum_loads
-from elecost.tariffs.hourly import price_hours
+from elecost.tariffs.engine import CostRecord, price_hours
 from elecost.tariffs.periods import billing_periods
+from elecost.tariffs.usage import Load, to_milli
 
 from helpers import at, example
+from oracle import price_loads, sum_loads
 
 TOLERANCE = Decimal("1e-20")
 

@@ -23,9 +23,10 @@ from typing import Any
 
 import pytest
 
-from elecost.tariffs.calc import CostRecord, Load, price_loads
+from elecost.tariffs.engine import CostRecord, price_loads
 from elecost.tariffs.load import tariff_from_mapping
 from elecost.tariffs.model import Tariff
+from elecost.tariffs.usage import Load
 
 ur5 = pytest.importorskip("PySAM.Utilityrate5", reason="the test extra installs nrel-pysam")
 

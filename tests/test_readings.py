@@ -8,7 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from elecost.readings import Gap, Reading, dedupe, loads_by_miner, read_readings
-from elecost.tariffs.calc import Load
+from elecost.tariffs.usage import Load
 
 Write = Callable[[str, str], Path]
 

@@ -90,29 +90,28 @@ class Schedule:
 
     def __init__(self, tariff: Tariff) -> None:
         self.zone = ZoneInfo(tariff.timezone)
+        self.holidays = tariff.holidays
         self.table: dict[tuple[int, int], DayRanges] = {}
-        whole_day: DayRanges = ((0, MINUTES_PER_DAY, 0),)
+        periods = tariff.energy_periods
         for month in range(1, 13):
             for day in range(7):
-                if tariff.rate_type != "tou":
-                    self.table[(month, day)] = whole_day
-                    continue
                 self.table[(month, day)] = tuple(
                     sorted(
                         (start, end, index)
-                        for index, period in enumerate(tariff.tou_schedule)
+                        for index, period in enumerate(periods)
                         if day in period.days and month in period.months
                         for start, end in period.minute_ranges()
                     )
                 )
-        self.single = tariff.rate_type != "tou"
+        self.single = len(periods) == 1
 
     def period_at(self, instant_s: int) -> tuple[int, int]:
         """(period index, seconds until the wall clock leaves that period's range) at an instant."""
         local = datetime.fromtimestamp(instant_s, UTC).astimezone(self.zone)
         minute = local.hour * 60 + local.minute
         second_of_day = minute * 60 + local.second
-        for start, end, index in self.table[(local.month, local.weekday())]:
+        weekday = 6 if self.holidays and self.holidays.contains(local.date()) else local.weekday()
+        for start, end, index in self.table[(local.month, weekday)]:
             if start <= minute < end:
                 return index, end * 60 - second_of_day
         raise AssertionError("a validated schedule covers every minute")  # pragma: no cover
@@ -163,13 +162,13 @@ class Schedule:
 def price_in_force(tariff: Tariff, instant_s: int) -> tuple[str, Decimal | None, int | None]:
     """(period name, $/kWh, when the price next changes) at an instant.
 
-    The price is None for a tiered tariff (it depends on the period's use so far); the next
-    change is None when the price never changes (looked for up to 400 days ahead).
+    The price is None where the period has tiers (it depends on the period's use so far); the
+    next change is None when the price never changes (looked for up to 400 days ahead).
     """
     schedule = Schedule(tariff)
     index, _ = schedule.period_at(instant_s)
     name = tariff.period_names[index]
-    rate = None if tariff.rate_type == "tiered" else tariff.period_rates_usd_per_kwh[index]
+    rate = None if len(tariff.energy_periods[index].ladder) > 1 else tariff.period_rates_usd_per_kwh[index]
     if schedule.single:
         return name, rate, None
     rates = tariff.period_rates_usd_per_kwh

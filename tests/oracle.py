@@ -1,4 +1,5 @@
-"""The calculator: (tariff, loads over a span) -> cost records. Pure: no I/O, no clock, no printing.
+"""A reference calculator, kept as a test oracle beside PySAM: the short form's charges, priced
+straight from the contract's words over whole billing periods, with none of the engine's machinery.
 
 Instants are integer UTC epoch seconds; power is Decimal watts. Energy is summed exactly as
 watt-seconds (joules) and turned into kWh and money once per billing period and price period, so
@@ -28,21 +29,13 @@ from zoneinfo import ZoneInfo
 from elecost.tariffs.model import Tariff
 from elecost.tariffs.periods import billing_periods, local_days
 from elecost.tariffs.schedule import Schedule
+from elecost.tariffs.usage import Load
 
 JOULES_PER_KWH = Decimal(3_600_000)
 ZERO = Decimal(0)
 # Enough digits that sums of exact products never round; divisions happen once per total.
 DECIMAL_CONTEXT = decimal.Context(prec=60)
 K = TypeVar("K")
-
-
-@dataclass(frozen=True)
-class Load:
-    """Constant average power over [start_s, end_s) (UTC epoch seconds)."""
-
-    start_s: int
-    end_s: int
-    power_w: Decimal
 
 
 @dataclass(slots=True)

@@ -1,0 +1,566 @@
+"""The one pricing engine: loads over a billing period -> hourly cost records with line items.
+
+Every command prices through here: `calc --power` (one steady load), `calc --readings` and
+`bill` (a meter's readings), `record` (hourly rows for the meter and each miner), `profit`.
+A billing period is tallied once (`usage.tally`: energy per local hour and price period, energy
+per demand window) and each charge's rule (`charges`) turns the tally into lines per hour.
+
+The rows add up by construction:
+- the meter's hourly rows over a billing period sum to the period's bill;
+- each miner's row is its own energy at the prices in force (and its own riders), and its share
+  of the meter's hour by energy for what only exists at the meter: tiers, demand, coincident
+  peak, fixed charges and the minimum bill. A meter hour with no energy is shared equally by the
+  miners reporting in it.
+Instants are integer UTC epoch seconds; money stays Decimal at full precision; rounding to cents
+happens only where it is shown (elecost.report).
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from elecost.tariffs.charges import (
+    DEMAND_KINDS,
+    ENERGY_KINDS,
+    SERVICE_KINDS,
+    ZERO,
+    Line,
+    demand_usd_per_s,
+    energy_lines,
+    fixed_lines,
+    ladder_amounts,
+    ladder_lines,
+    period_days,
+    rider_lines,
+)
+from elecost.tariffs.model import Tariff
+from elecost.tariffs.periods import billing_periods
+from elecost.tariffs.schedule import Schedule
+from elecost.tariffs.usage import (
+    HOUR_S,
+    Load,
+    MilliLoad,
+    add_tallies,
+    by_hour,
+    clip,
+    clock_phase_s,
+    hourly_peaks_kw,
+    local_hours,
+    pieces,
+    tally,
+    to_milli,
+    window_average_kw,
+)
+
+# Enough digits that sums of exact products never round; divisions happen once per amount.
+DECIMAL_CONTEXT = decimal.Context(prec=60)
+
+
+@dataclass(slots=True)
+class CostRecord:
+    """What one span of one meter (or miner) cost; the contract's cost record, unrounded.
+
+    The section 4 amounts are the sums of `lines` by kind (`of_lines` makes a record so); a record
+    read back from stored sums may carry no lines. Not frozen: a fleet-month makes 700,000 of them.
+    """
+
+    rate_name: str
+    location: str
+    miner_ip: str | None
+    period_start_s: int
+    period_end_s: int
+    energy_kwh: Decimal
+    peak_power_kw: Decimal
+    energy_cost_usd: Decimal
+    demand_charge_usd: Decimal
+    service_charge_usd: Decimal
+    lines: list[Line] = field(default_factory=list)
+    partial: bool = False
+
+    @property
+    def duration_hours(self) -> Decimal:
+        return Decimal(self.period_end_s - self.period_start_s) / 3600
+
+    @property
+    def avg_power_kw(self) -> Decimal:
+        hours = self.duration_hours
+        return self.energy_kwh / hours if hours else ZERO
+
+    @property
+    def avg_rate_usd_per_kwh(self) -> Decimal:
+        return self.energy_cost_usd / self.energy_kwh if self.energy_kwh else ZERO
+
+    @property
+    def total_cost_usd(self) -> Decimal:
+        return self.energy_cost_usd + self.demand_charge_usd + self.service_charge_usd
+
+    @property
+    def tou_breakdown_usd(self) -> dict[str, Decimal]:
+        """Energy cost by TOU period name (time-of-use tariffs only)."""
+        return _sum_by(self.lines, "period", "usd")
+
+    @property
+    def tou_energy_kwh(self) -> dict[str, Decimal]:
+        """kWh by TOU period name (time-of-use tariffs only)."""
+        return _sum_by(self.lines, "period", "quantity")
+
+    @property
+    def tier_breakdown_usd(self) -> dict[str, Decimal]:
+        """Energy cost by tier (tariffs with tiers only)."""
+        return _sum_by(self.lines, "tier", "usd")
+
+
+def _sum_by(lines: Iterable[Line], key: str, amount: str) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = {}
+    for line in lines:
+        name = getattr(line, key)
+        if name and line.charge == "energy":
+            out[name] = out.get(name, ZERO) + getattr(line, amount)
+    return out
+
+
+def of_lines(
+    rate_name: str,
+    location: str,
+    miner_ip: str | None,
+    start_s: int,
+    end_s: int,
+    energy_kwh: Decimal,
+    peak_kw: Decimal,
+    lines: list[Line],
+    partial: bool = False,
+) -> CostRecord:
+    """A cost record whose amounts are the sums of its lines."""
+    energy = demand = service = ZERO
+    for line in lines:
+        if line.charge in ENERGY_KINDS:
+            energy += line.usd
+        elif line.charge in DEMAND_KINDS:
+            demand += line.usd
+        else:
+            assert line.charge in SERVICE_KINDS, line.charge
+            service += line.usd
+    return CostRecord(
+        rate_name, location, miner_ip, start_s, end_s, energy_kwh, peak_kw, energy, demand, service, lines, partial
+    )
+
+
+@dataclass(frozen=True)
+class Prior:
+    """What a billing period's stored hours before a point came to: kWh per energy period (for
+    tiers) and the billed kW of each demand charge so far."""
+
+    energy_kwh: Mapping[int, Decimal] = field(default_factory=dict)
+    billed_kw: Mapping[int, Decimal] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What pricing a billing period needs beyond its own readings.
+
+    `ratchet_kw`: per demand charge with a ratchet, the highest peak of its previous periods;
+    `coincident_kw`: the site's mean kW in last year's coincident peaks (None: no peaks known).
+    """
+
+    ratchet_kw: Mapping[int, Decimal] = field(default_factory=dict)
+    coincident_kw: Decimal | None = None
+
+
+NO_CONTEXT = Context()
+
+
+def price_hours(
+    tariff: Tariff,
+    loads: Mapping[str, Sequence[MilliLoad]],
+    period_start_s: int,
+    period_end_s: int,
+    within: tuple[int, int] | None = None,
+    *,
+    miner_rows: bool = True,
+    prior: Prior | None = None,
+    context: Context = NO_CONTEXT,
+    span: tuple[int, int] | None = None,
+) -> list[CostRecord]:
+    """Hourly records of one billing period: the meter's (miner_ip None) and each miner's.
+
+    `loads` maps miner name to its sorted, non-overlapping loads; the key '' holds whole-meter
+    readings, which, when present, are the meter's load (else the meter is the sum of its
+    miners). The rows cover the billing period (cut to `within`) from the first load to the end
+    of the last, or exactly `span` where given. Without `miner_rows`, only the meter's rows are
+    made (for bills). With `prior` (what the period's earlier hours, already stored, came to),
+    only the hours from `within` on are made: tiers continue from the energy so far, and each
+    demand charge is spread at its billed kW so far or the new one, whichever is higher.
+    """
+    rows, _ = _price(tariff, loads, period_start_s, period_end_s, within, miner_rows, prior, context, span)
+    return rows
+
+
+def _price(
+    tariff: Tariff,
+    loads: Mapping[str, Sequence[MilliLoad]],
+    period_start_s: int,
+    period_end_s: int,
+    within: tuple[int, int] | None,
+    miner_rows: bool,
+    prior: Prior | None,
+    context: Context,
+    span: tuple[int, int] | None,
+) -> tuple[list[CostRecord], list[Decimal]]:
+    """The hourly records, and each demand charge's own peak [kW] within them."""
+    zone = ZoneInfo(tariff.timezone)
+    cut_start, cut_end = within or (period_start_s, period_end_s)
+    cut_start, cut_end = max(cut_start, period_start_s), min(cut_end, period_end_s)
+    clipped = {name: clip(rows, cut_start, cut_end) for name, rows in loads.items()}
+    clipped = {name: rows for name, rows in clipped.items() if rows}
+    miners = {name: rows for name, rows in clipped.items() if name}
+    spanning = [clipped[""]] if "" in clipped else list(miners.values())
+    if span is not None:
+        low, high = max(span[0], cut_start), min(span[1], cut_end)
+    elif spanning:
+        low, high = min(rows[0][0] for rows in spanning), max(rows[-1][1] for rows in spanning)
+    else:
+        return [], []
+    if high <= low:
+        return [], []
+    hours = local_hours(zone, low, high)
+    cut = pieces(Schedule(tariff).segments(low, high), hours)
+    window_s = tariff.demand_interval_minutes * 60
+    window_phase = clock_phase_s(zone, low, window_s)
+    first_hour = hours[0][0] - (hours[0][0] + clock_phase_s(zone, low, HOUR_S)) % HOUR_S
+
+    tallies = {name: tally(rows, cut, window_s, window_phase) for name, rows in clipped.items()}
+    if "" in tallies:
+        meter_energy, meter_windows = tallies.pop("")
+    else:
+        meter_energy, meter_windows = add_tallies(tallies.values())
+    with decimal.localcontext(DECIMAL_CONTEXT):
+        peaks = demand_peaks_kw(tariff, zone, meter_windows, window_s, low, high)
+        meter_rows = _meter_rows(
+            tariff,
+            zone,
+            meter_energy,
+            hourly_peaks_kw(meter_windows, window_s, low, high, first_hour),
+            peaks,
+            hours,
+            (period_start_s, period_end_s),
+            prior,
+            context,
+        )
+        reporting = Counter(hour for energy, _ in tallies.values() for hour in {hour for hour, _ in energy})
+        rows = list(meter_rows)
+        for name in sorted(tallies) if miner_rows else ():
+            energy, windows = tallies[name]
+            own_peaks = hourly_peaks_kw(windows, window_s, low, high, first_hour)
+            rows.extend(_miner_rows(tariff, zone, name, energy, own_peaks, hours, meter_rows, reporting))
+    return rows, peaks
+
+
+def demand_peaks_kw(
+    tariff: Tariff, zone: ZoneInfo, windows: Mapping[int, int], window_s: int, low: int, high: int
+) -> list[Decimal]:
+    """Each demand charge's peak: the highest window average among the windows it applies to.
+
+    A window counts for a charge by the local month, weekday (a holiday as Sunday) and minute
+    of day at which it starts; windows are clock-aligned and divide the hour.
+    """
+    charges = tariff.all_demand_charges
+    if not charges:
+        return []
+    best: list[tuple[float, int]] = [(0.0, -1)] * len(charges)
+    holidays = tariff.holidays
+    for window, energy in windows.items():
+        covered = min(high, window + window_s) - max(low, window)
+        average = energy / covered
+        local = datetime.fromtimestamp(window, UTC).astimezone(zone)
+        weekday = 6 if holidays and holidays.contains(local.date()) else local.weekday()
+        minute = local.hour * 60 + local.minute
+        for index, charge in enumerate(charges):
+            if average > best[index][0] and charge.applies(local.month, weekday, minute):
+                best[index] = (average, window)
+    return [
+        ZERO if window == -1 else window_average_kw(windows[window], window, window_s, low, high) for _, window in best
+    ]
+
+
+def _meter_rows(
+    tariff: Tariff,
+    zone: ZoneInfo,
+    energy: Mapping[tuple[int, int], int],
+    hourly_peaks: Mapping[int, Decimal],
+    charge_peaks: Sequence[Decimal],
+    hours: list[tuple[int, int]],
+    period: tuple[int, int],
+    prior: Prior | None,
+    context: Context,
+) -> list[CostRecord]:
+    prior = prior or Prior()
+    period_s = period[1] - period[0]
+    kwh_by_hour = by_hour(energy)
+    spread = _spread_charges(tariff, charge_peaks, prior, context, period_s)
+    laddered = tariff.laddered
+    cumulative = dict(prior.energy_kwh)
+    days = period_days(zone, *period) if laddered else 0
+    before = ladder_amounts(tariff, cumulative, days) if laddered else {}
+    riders = bool(tariff.riders)
+    fixed = tariff.all_fixed_charges
+    hour_lines: list[list[Line]] = []
+    for index, (start, end) in enumerate(hours):
+        by_part = kwh_by_hour.get(index, {})
+        lines: list[Line] = []
+        if laddered:
+            for part, kwh in by_part.items():
+                cumulative[part] = cumulative.get(part, ZERO) + kwh
+            after = ladder_amounts(tariff, cumulative, days)
+            lines.extend(ladder_lines(tariff, before, after))
+            before = after
+        else:
+            lines.extend(energy_lines(tariff, by_part))
+        if riders:
+            month = datetime.fromtimestamp(start, UTC).astimezone(zone).month
+            lines.extend(rider_lines(tariff, sum(by_part.values(), ZERO), month))
+        seconds = end - start
+        lines.extend(line._replace(usd=per_s * seconds) for line, per_s in spread)
+        if fixed:
+            lines.extend(fixed_lines(fixed, zone, start, end, period_s))
+        hour_lines.append(lines)
+    if tariff.minimum_bill_usd and not prior.energy_kwh and not prior.billed_kw:
+        _add_minimum(tariff, hour_lines, hours, period_s)
+    return [
+        of_lines(
+            tariff.name,
+            tariff.location,
+            None,
+            start,
+            end,
+            sum(kwh_by_hour.get(index, {}).values(), ZERO),
+            hourly_peaks.get(index, ZERO),
+            lines,
+        )
+        for index, ((start, end), lines) in enumerate(zip(hours, hour_lines, strict=True))
+    ]
+
+
+def _spread_charges(
+    tariff: Tariff, charge_peaks: Sequence[Decimal], prior: Prior, context: Context, period_s: int
+) -> list[tuple[Line, Decimal]]:
+    """The charges spread over the billing period by time: a template line each and its $/s."""
+    out = []
+    for index, charge in enumerate(tariff.all_demand_charges):
+        billed = max(prior.billed_kw.get(index, ZERO), charge_peaks[index])
+        if charge.ratchet is not None:
+            billed = max(billed, charge.ratchet.pct / 100 * context.ratchet_kw.get(index, ZERO))
+        per_s = demand_usd_per_s(charge, billed, period_s)
+        out.append((Line("demand", charge.name, billed, "kW", ZERO, index), per_s))
+    if tariff.coincident_peak is not None and context.coincident_kw is not None:
+        usd_per_kw = tariff.coincident_peak.usd_per_kw
+        line = Line("coincident_peak", "Coincident peak", context.coincident_kw, "kW", ZERO)
+        out.append((line, usd_per_kw * context.coincident_kw / period_s))
+    return out
+
+
+def _add_minimum(tariff: Tariff, hour_lines: list[list[Line]], hours: list[tuple[int, int]], period_s: int) -> None:
+    """The minimum bill's shortfall (prorated to the span priced), spread over the hours by time."""
+    span_s = hours[-1][1] - hours[0][0]
+    charged = sum((line.usd for lines in hour_lines for line in lines), ZERO)
+    shortfall = tariff.minimum_bill_usd * span_s / period_s - charged
+    if shortfall <= 0:
+        return
+    for lines, (start, end) in zip(hour_lines, hours, strict=True):
+        share = Decimal(end - start) / span_s
+        lines.append(Line("minimum", "Minimum bill", share * span_s / period_s, "month", shortfall * share))
+
+
+def _miner_rows(
+    tariff: Tariff,
+    zone: ZoneInfo,
+    name: str,
+    energy: Mapping[tuple[int, int], int],
+    peaks: Mapping[int, Decimal],
+    hours: list[tuple[int, int]],
+    meter_rows: Sequence[CostRecord],
+    reporting: Mapping[int, int],
+) -> list[CostRecord]:
+    rows = []
+    laddered = tariff.laddered
+    riders = bool(tariff.riders)
+    for index, by_part in sorted(by_hour(energy).items()):
+        meter = meter_rows[index]
+        energy_kwh = next(iter(by_part.values())) if len(by_part) == 1 else sum(by_part.values(), ZERO)
+        share = energy_kwh / meter.energy_kwh if meter.energy_kwh else Decimal(1) / reporting[index]
+        lines = [] if laddered else energy_lines(tariff, by_part)
+        start, end = hours[index]
+        if riders:
+            month = datetime.fromtimestamp(start, UTC).astimezone(zone).month
+            lines.extend(rider_lines(tariff, energy_kwh, month))
+        for line in meter.lines:
+            if line.charge != "rider" and (laddered or line.charge != "energy"):
+                lines.append(line._replace(quantity=line.quantity * share, usd=line.usd * share))
+        rows.append(of_lines(tariff.name, tariff.location, name, start, end, energy_kwh, peaks.get(index, ZERO), lines))
+    return rows
+
+
+# --- bills ---------------------------------------------------------------------------------
+
+
+def combine(records: Sequence[CostRecord]) -> CostRecord:
+    """One record for several consecutive ones (hours into a bill, bills into a span).
+
+    Lines of the same charge and label are merged: quantities add up, except kW (the highest).
+    """
+    first = records[0]
+    merged: dict[tuple[str, str, str, str, str], Line] = {}
+    for record in records:
+        for line in record.lines:
+            key = (line.charge, line.label, line.unit, line.period, line.tier)
+            held = merged.get(key)
+            if held is None:
+                merged[key] = line
+            else:
+                quantity = max(held.quantity, line.quantity) if line.unit == "kW" else held.quantity + line.quantity
+                merged[key] = held._replace(quantity=quantity, usd=held.usd + line.usd)
+    with decimal.localcontext(DECIMAL_CONTEXT):
+        return replace(
+            first,
+            period_start_s=min(r.period_start_s for r in records),
+            period_end_s=max(r.period_end_s for r in records),
+            energy_kwh=sum((r.energy_kwh for r in records), ZERO),
+            peak_power_kw=max(r.peak_power_kw for r in records),
+            energy_cost_usd=sum((r.energy_cost_usd for r in records), ZERO),
+            demand_charge_usd=sum((r.demand_charge_usd for r in records), ZERO),
+            service_charge_usd=sum((r.service_charge_usd for r in records), ZERO),
+            lines=list(merged.values()),
+            partial=any(r.partial for r in records),
+        )
+
+
+def bill_from_hours(tariff: Tariff, hours: Sequence[CostRecord], period_start_s: int, period_end_s: int) -> CostRecord:
+    """A billing period's bill from its meter's hourly records.
+
+    Energy lines are their sums; the per-period charges are the period's own arithmetic (amount x
+    span / period, a fixed charge per day for the days covered) rather than the sum of their hourly
+    spreads, which can differ by 1e-50 USD: a bill shows the utility's arithmetic.
+    """
+    record = combine(hours)
+    period_s = period_end_s - period_start_s
+    start, end = record.period_start_s, record.period_end_s
+    share = Decimal(end - start) / period_s
+    demand = tariff.all_demand_charges
+    lines = []
+    with decimal.localcontext(DECIMAL_CONTEXT):
+        for line in record.lines:
+            if line.charge == "demand":
+                line = line._replace(usd=demand[line.part].usd(line.quantity) * share)
+            elif line.charge == "coincident_peak" and tariff.coincident_peak is not None:
+                line = line._replace(usd=tariff.coincident_peak.usd_per_kw * line.quantity * share)
+            elif line.charge in ("fixed", "minimum"):
+                continue
+            lines.append(line)
+        lines.extend(fixed_lines(tariff.all_fixed_charges, ZoneInfo(tariff.timezone), start, end, period_s))
+        if tariff.minimum_bill_usd:
+            charged = sum((line.usd for line in lines), ZERO)
+            shortfall = tariff.minimum_bill_usd * share - charged
+            if shortfall > 0:
+                lines.append(Line("minimum", "Minimum bill", share, "month", shortfall))
+    return of_lines(
+        record.rate_name,
+        record.location,
+        record.miner_ip,
+        start,
+        end,
+        record.energy_kwh,
+        record.peak_power_kw,
+        lines,
+        partial=end - start != period_s,
+    )
+
+
+def bill_periods(
+    tariff: Tariff,
+    loads: Mapping[str, Sequence[MilliLoad]],
+    from_s: int | None = None,
+    to_s: int | None = None,
+    *,
+    span: tuple[int, int] | None = None,
+    context: Context | None = None,
+) -> list[CostRecord]:
+    """One bill per billing period the loads touch (cut to [from_s, to_s) if given).
+
+    A period is partial when the cut or the readings cover only part of it; it then runs from the
+    first reading to the end of the last (or over `span`, where given) and pays the prorated
+    share of the per-period charges. Ratchets look back at the peaks of the periods billed here
+    before (and at `context.ratchet_kw` for those before the loads).
+    """
+    present = [rows for rows in loads.values() if rows]
+    if span is not None:
+        low, high = span
+    elif present:
+        low, high = min(rows[0][0] for rows in present), max(rows[-1][1] for rows in present)
+    else:
+        return []
+    low = low if from_s is None else max(low, from_s)
+    high = high if to_s is None else min(high, to_s)
+    zone = ZoneInfo(tariff.timezone)
+    base = context or NO_CONTEXT
+    history: list[list[Decimal]] = []
+    out = []
+    for period_start, period_end in billing_periods(zone, tariff.billing_cycle_day, low, high):
+        ratchet = _ratchet_floor(tariff, history, base.ratchet_kw)
+        meter, peaks = _price(
+            tariff,
+            loads,
+            period_start,
+            period_end,
+            (low, high),
+            False,
+            None,
+            replace(base, ratchet_kw=ratchet),
+            span,
+        )
+        history.append(peaks)
+        if meter:
+            out.append(bill_from_hours(tariff, meter, period_start, period_end))
+    return out
+
+
+def demand_peaks_of_period(
+    tariff: Tariff, loads: Mapping[str, Sequence[MilliLoad]], period_start_s: int, period_end_s: int
+) -> list[Decimal]:
+    """Each demand charge's own peak [kW] in a billing period (for ratchets looking back at it)."""
+    _, peaks = _price(tariff, loads, period_start_s, period_end_s, None, False, None, NO_CONTEXT, None)
+    return peaks or [ZERO] * len(tariff.all_demand_charges)
+
+
+def _ratchet_floor(tariff: Tariff, history: list[list[Decimal]], before: Mapping[int, Decimal]) -> dict[int, Decimal]:
+    """Per demand charge with a ratchet: the highest peak of its previous periods."""
+    out: dict[int, Decimal] = {}
+    for index, charge in enumerate(tariff.all_demand_charges):
+        if charge.ratchet is None:
+            continue
+        recent = [peaks[index] for peaks in history[-charge.ratchet.periods :]]
+        out[index] = max([before.get(index, ZERO), *recent])
+    return out
+
+
+def price_loads(
+    tariff: Tariff, loads: Sequence[Load], start_s: int, end_s: int, context: Context | None = None
+) -> list[CostRecord]:
+    """Cost of one meter's loads over exactly [start_s, end_s): one record per billing period.
+
+    Time in the span without a load is a gap: no energy, but it pays its share of the per-period
+    and daily charges.
+    """
+    if end_s <= start_s:
+        return []
+    milli = {"": [to_milli(load) for load in loads if load.end_s > load.start_s]}
+    return bill_periods(tariff, milli, start_s, end_s, span=(start_s, end_s), context=context)
+
+
+def price_constant_load(tariff: Tariff, power_w: Decimal, start_s: int, seconds: int) -> list[CostRecord]:
+    """Cost of `power_w` drawn steadily for `seconds` from `start_s`, per billing period."""
+    return price_loads(tariff, [Load(start_s, start_s + seconds, power_w)], start_s, start_s + seconds)

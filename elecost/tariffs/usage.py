@@ -1,0 +1,178 @@
+"""The one tally of usage: loads -> energy per (local hour, price period) and per demand window.
+
+Built for fleets (thousands of miners, millions of readings): loads come as (start_s, end_s,
+power_mw) integer tuples, and energy is summed exactly in milliwatt-seconds with one pass over each
+miner's loads. Every charge is priced from these two tallies (see `elecost.tariffs.engine`).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+HOUR_S = 3600
+MILLIWATT_SECONDS_PER_KWH = Decimal(3_600_000_000)
+MilliLoad = tuple[int, int, int]  # start_s, end_s, power [mW]
+Piece = tuple[int, int, int, int]  # start_s, end_s, hour index, price period index
+
+
+@dataclass(frozen=True)
+class Load:
+    """Constant average power over [start_s, end_s) (UTC epoch seconds)."""
+
+    start_s: int
+    end_s: int
+    power_w: Decimal
+
+
+def to_milli(load: Load) -> MilliLoad:
+    """A load with its power in whole milliwatts (the tally's unit)."""
+    return load.start_s, load.end_s, int((load.power_w * 1000).to_integral_value())
+
+
+def clock_phase_s(zone: ZoneInfo, instant_s: int, window_s: int) -> int:
+    """The local UTC offset modulo a window length, to align windows with the wall clock."""
+    offset = datetime.fromtimestamp(instant_s, UTC).astimezone(zone).utcoffset()
+    return int(offset.total_seconds()) % window_s if offset else 0
+
+
+def clip(loads: Sequence[MilliLoad], low: int, high: int) -> list[MilliLoad]:
+    """The loads inside [low, high), the ones across its edges cut there (loads are sorted)."""
+    first = bisect_right(loads, (low, low, 0)) - 1  # the last load starting at or before `low`
+    first = max(first, 0)
+    while first < len(loads) and loads[first][1] <= low:
+        first += 1
+    last = bisect_left(loads, (high,), lo=first)  # the first load starting at or after `high`
+    inside = list(loads[first:last])
+    if inside and inside[0][0] < low:
+        inside[0] = (low, inside[0][1], inside[0][2])
+    if inside and inside[-1][1] > high:
+        inside[-1] = (inside[-1][0], high, inside[-1][2])
+    return inside
+
+
+def local_hours(zone: ZoneInfo, low: int, high: int) -> list[tuple[int, int]]:
+    """The local clock hours overlapping [low, high), clipped to it."""
+    phase = clock_phase_s(zone, low, HOUR_S)
+    start = low - (low + phase) % HOUR_S
+    return [(max(h, low), min(h + HOUR_S, high)) for h in range(start, high, HOUR_S)]
+
+
+def pieces(segments: Iterable[tuple[int, int, int]], hours: list[tuple[int, int]]) -> list[Piece]:
+    """Price segments cut at hour edges: (start, end, hour index, price period index)."""
+    out: list[Piece] = []
+    hour = 0
+    for seg_start, seg_end, period in segments:
+        at = seg_start
+        while at < seg_end:
+            while hours[hour][1] <= at:
+                hour += 1
+            end = min(seg_end, hours[hour][1])
+            out.append((at, end, hour, period))
+            at = end
+    return out
+
+
+Tally = tuple[dict[tuple[int, int], int], dict[int, int]]  # (hour, period) -> mW*s; window -> mW*s
+
+
+def tally(loads: Sequence[MilliLoad], pieces: list[Piece], window_s: int, phase_s: int) -> Tally:
+    """Energy [mW*s] of sorted loads per (hour, price period) and per demand window, in one pass.
+
+    The hot loop of `record`: loads come in time order, so the current piece and window are
+    carried along instead of looked up, and a window's energy is kept in a local until it ends.
+    """
+    by_piece = [0] * len(pieces)
+    seen = bytearray(len(pieces))  # pieces a load touches, 0 W included: the miner reported
+    piece_starts = [piece[0] for piece in pieces]
+    piece_ends = [piece[1] for piece in pieces]
+    windows: dict[int, int] = {}
+    position = max(bisect_right(piece_starts, loads[0][0]) - 1, 0)
+    last = len(pieces) - 1
+    piece_end = piece_ends[position]
+    window = loads[0][0] - (loads[0][0] + phase_s) % window_s
+    window_end = window + window_s
+    in_window = 0
+    for start, end, power in loads:
+        while piece_end <= start and position < last:
+            position += 1
+            piece_end = piece_ends[position]
+        if end <= piece_end:
+            by_piece[position] += power * (end - start)
+            seen[position] = 1
+        else:
+            scan = position
+            while scan <= last and piece_starts[scan] < end:
+                overlap = min(end, piece_ends[scan]) - max(start, piece_starts[scan])
+                if overlap > 0:
+                    by_piece[scan] += power * overlap
+                    seen[scan] = 1
+                scan += 1
+        if start >= window_end:  # a later window: close the current one
+            windows[window] = windows.get(window, 0) + in_window
+            window = start - (start + phase_s) % window_s
+            window_end = window + window_s
+            in_window = 0
+        at = start
+        while end > window_end:  # the load runs through the end of the window
+            in_window += power * (window_end - at)
+            windows[window] = windows.get(window, 0) + in_window
+            at, window, window_end, in_window = window_end, window_end, window_end + window_s, 0
+        in_window += power * (end - at)
+    windows[window] = windows.get(window, 0) + in_window
+    energy: dict[tuple[int, int], int] = {}
+    for (_, _, hour, period), amount, reported in zip(pieces, by_piece, seen, strict=True):
+        if reported:
+            energy[(hour, period)] = energy.get((hour, period), 0) + amount
+    return energy, windows
+
+
+def add_tallies(tallies: Iterable[Tally]) -> Tally:
+    energy: dict[tuple[int, int], int] = {}
+    windows: dict[int, int] = {}
+    for part_energy, part_windows in tallies:
+        for key, amount in part_energy.items():
+            energy[key] = energy.get(key, 0) + amount
+        for window, amount in part_windows.items():
+            windows[window] = windows.get(window, 0) + amount
+    return energy, windows
+
+
+def hourly_peaks_kw(
+    windows: Mapping[int, int], window_s: int, low: int, high: int, first_hour: int
+) -> dict[int, Decimal]:
+    """Highest demand-window average [kW] in each hour, by hour index.
+
+    A window's average is its energy over the part of it inside [low, high) (see
+    `window_average_kw`). Windows divide the hour and share its alignment.
+    """
+    best: dict[int, tuple[float, int, int]] = {}  # hour -> (average, energy, seconds): floats to compare
+    for window, energy in windows.items():
+        covered = min(high, window + window_s) - max(low, window)
+        index = (window - first_hour) // HOUR_S
+        average = energy / covered
+        if index not in best or average > best[index][0]:
+            best[index] = (average, energy, covered)
+    return {index: Decimal(energy) / seconds / 1_000_000 for index, (_, energy, seconds) in best.items()}
+
+
+def window_average_kw(energy_mws: int, window: int, window_s: int, low: int, high: int) -> Decimal:
+    """A demand window's average power [kW]: its energy over the part of it inside [low, high).
+
+    A gap inside the span counts as no power, as the meter sees it; only a window cut by the
+    span's ends averages over the part inside.
+    """
+    covered = min(high, window + window_s) - max(low, window)
+    return Decimal(energy_mws) / covered / 1_000_000
+
+
+def by_hour(energy: Mapping[tuple[int, int], int]) -> dict[int, dict[int, Decimal]]:
+    """(hour, period) -> mW*s as hour -> period -> kWh."""
+    out: dict[int, dict[int, Decimal]] = {}
+    for (hour, period), amount in energy.items():
+        out.setdefault(hour, {})[period] = Decimal(amount) / MILLIWATT_SECONDS_PER_KWH
+    return out
