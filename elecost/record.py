@@ -143,8 +143,8 @@ def _carry_demand(db: Database, tariff: Tariff, period_start: int, hour: int, re
     stored = billed_demand_kw(db, tariff.location, period_start, hour)
     charges = tariff.all_demand_charges
     for part, kw in new_kw.items():
-        before = stored.get(part)
-        if before is None or kw == before:
+        before = stored.get(part, Decimal(0))
+        if kw == before:
             continue
         old_usd, new_usd = charges[part].usd(before), charges[part].usd(kw)
         if not old_usd or not before:

@@ -58,6 +58,7 @@ from elecost.tariffs.usage import (
     window_average_kw,
 )
 
+KIND_ORDER = (*ENERGY_KINDS, *DEMAND_KINDS, *SERVICE_KINDS)
 # Enough digits that sums of exact products never round; divisions happen once per amount.
 DECIMAL_CONTEXT = decimal.Context(prec=60)
 
@@ -325,7 +326,7 @@ def _meter_rows(
             month = datetime.fromtimestamp(start, UTC).astimezone(zone).month
             lines.extend(rider_lines(tariff, sum(by_part.values(), ZERO), month))
         seconds = end - start
-        lines.extend(line._replace(usd=per_s * seconds) for line, per_s in spread)
+        lines.extend(line._replace(usd=per_s * seconds) for line, per_s in spread if per_s)
         if fixed:
             lines.extend(fixed_lines(fixed, zone, start, end, period_s))
         hour_lines.append(lines)
@@ -434,7 +435,7 @@ def combine(records: Sequence[CostRecord]) -> CostRecord:
             energy_cost_usd=sum((r.energy_cost_usd for r in records), ZERO),
             demand_charge_usd=sum((r.demand_charge_usd for r in records), ZERO),
             service_charge_usd=sum((r.service_charge_usd for r in records), ZERO),
-            lines=list(merged.values()),
+            lines=sorted(merged.values(), key=lambda line: KIND_ORDER.index(line.charge)),
             partial=any(r.partial for r in records),
         )
 

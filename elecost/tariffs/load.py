@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, cast
@@ -24,10 +25,18 @@ from elecost.tariffs.model import (
     MINUTES_PER_DAY,
     MONTH_NAMES,
     RATE_TYPES,
+    CoincidentPeak,
+    DemandCharge,
+    DemandTier,
+    FixedCharge,
+    Holidays,
+    Ratchet,
     RateType,
+    Rider,
     Tariff,
     Tier,
     TouPeriod,
+    Window,
 )
 from elecost.tariffs.schedule import coverage_problems
 
@@ -48,9 +57,42 @@ TOP_KEYS = (
     "account_number",
     "active",
 )
+# The long form (contract section 6): charges beyond the short keys, usable with any of them.
+CHARGE_KEYS = (
+    "energy",
+    "tier_bounds",
+    "riders",
+    "fixed_charges",
+    "minimum_bill_usd",
+    "demand_charges",
+    "coincident_peak",
+    "holidays",
+)
 # Keys of the original JSON API's rate records that carry nothing a tariff needs.
 IGNORED_KEYS = ("id", "created_at", "updated_at")
 PERIOD_KEYS = ("name", "rate", "days", "start_hour", "end_hour", "start", "end", "months")
+ENERGY_PERIOD_KEYS = (*PERIOD_KEYS, "tiers")
+RIDER_KEYS = ("name", "usd_per_kwh", "months")
+FIXED_KEYS = ("name", "usd", "per")
+DEMAND_KEYS = (
+    "name",
+    "usd_per_kw",
+    "tiers",
+    "months",
+    "windows",
+    "days",
+    "start",
+    "end",
+    "start_hour",
+    "end_hour",
+    "ratchet",
+)
+DEMAND_TIER_KEYS = ("up_to_kw", "usd_per_kw")
+WINDOW_KEYS = ("days", "start", "end", "start_hour", "end_hour")
+RATCHET_KEYS = ("pct", "periods")
+COINCIDENT_KEYS = ("peaks", "usd_per_kw")
+HOLIDAY_KEYS = ("country", "subdiv", "dates")
+FIXED_PER = ("day", "month", "year")
 TIER_KEYS = ("up_to_kwh", "rate")
 DEMAND_INTERVALS_MIN = (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
@@ -125,22 +167,23 @@ def tariff_to_mapping(tariff: Tariff) -> dict[str, Any]:
         out["description"] = tariff.description
     out["location"] = tariff.location
     out["timezone"] = tariff.timezone
-    out["rate_type"] = tariff.rate_type
+    if tariff.rate_type != "charges":
+        out["rate_type"] = tariff.rate_type
     if tariff.rate_type == "flat":
         out["flat_rate_usd_per_kwh"] = _number(tariff.flat_rate_usd_per_kwh)
     if tariff.rate_type == "tou":
         out["tou_schedule"] = [_period_mapping(p) for p in tariff.tou_schedule]
     if tariff.rate_type == "tiered":
-        out["tiered_rates"] = [
-            {"rate": _number(t.rate_usd_per_kwh)}
-            if t.up_to_kwh is None
-            else {"up_to_kwh": _number(t.up_to_kwh), "rate": _number(t.rate_usd_per_kwh)}
-            for t in tariff.tiered_rates
-        ]
+        out["tiered_rates"] = _tiers_mapping(tariff.tiered_rates)
+    if tariff.rate_type == "charges":
+        out["energy"] = [_period_mapping(p) for p in tariff.energy]
+    if tariff.tier_bounds != "monthly":
+        out["tier_bounds"] = tariff.tier_bounds
     out["daily_service_charge_usd"] = _number(tariff.daily_service_charge_usd)
     out["demand_charge_usd_per_kw"] = _number(tariff.demand_charge_usd_per_kw)
     out["demand_interval_minutes"] = tariff.demand_interval_minutes
     out["billing_cycle_day"] = tariff.billing_cycle_day
+    out.update(_charges_mapping(tariff))
     if tariff.utility_name:
         out["utility_name"] = tariff.utility_name
     if tariff.account_number:
@@ -149,17 +192,81 @@ def tariff_to_mapping(tariff: Tariff) -> dict[str, Any]:
     return out
 
 
-def _period_mapping(period: TouPeriod) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": period.name, "rate": _number(period.rate_usd_per_kwh)}
-    out["days"] = list(period.days)
-    if period.start_min % 60 == 0 and period.end_min % 60 == 0:
-        out["start_hour"] = period.start_min // 60
-        out["end_hour"] = period.end_min // 60
+def _charges_mapping(tariff: Tariff) -> dict[str, Any]:
+    """The long form's charges, only those the tariff has."""
+    out: dict[str, Any] = {}
+    if tariff.riders:
+        out["riders"] = [
+            {"name": r.name, "usd_per_kwh": _number(r.usd_per_kwh), **_months(r.months)} for r in tariff.riders
+        ]
+    if tariff.fixed_charges:
+        out["fixed_charges"] = [{"name": f.name, "usd": _number(f.usd), "per": f.per} for f in tariff.fixed_charges]
+    if tariff.minimum_bill_usd:
+        out["minimum_bill_usd"] = _number(tariff.minimum_bill_usd)
+    if tariff.demand_charges:
+        out["demand_charges"] = [_demand_mapping(c) for c in tariff.demand_charges]
+    if tariff.coincident_peak is not None:
+        cp = tariff.coincident_peak
+        out["coincident_peak"] = {"peaks": cp.peaks, "usd_per_kw": _number(cp.usd_per_kw)}
+    if tariff.holidays:
+        days: dict[str, Any] = {}
+        if tariff.holidays.country:
+            days["country"] = tariff.holidays.country
+        if tariff.holidays.subdiv:
+            days["subdiv"] = tariff.holidays.subdiv
+        if tariff.holidays.dates:
+            days["dates"] = [d.isoformat() for d in sorted(tariff.holidays.dates)]
+        out["holidays"] = days
+    return out
+
+
+def _demand_mapping(charge: DemandCharge) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": charge.name}
+    if len(charge.tiers) == 1:
+        out["usd_per_kw"] = _number(charge.tiers[0].usd_per_kw)
     else:
-        out["start"] = _hhmm(period.start_min)
-        out["end"] = _hhmm(period.end_min)
-    if tuple(period.months) != tuple(range(1, 13)):
-        out["months"] = list(period.months)
+        out["tiers"] = [
+            {"usd_per_kw": _number(t.usd_per_kw)}
+            if t.up_to_kw is None
+            else {"up_to_kw": _number(t.up_to_kw), "usd_per_kw": _number(t.usd_per_kw)}
+            for t in charge.tiers
+        ]
+    out.update(_months(charge.months))
+    if charge.windows:
+        out["windows"] = [{"days": list(w.days), **_clock(w.start_min, w.end_min)} for w in charge.windows]
+    if charge.ratchet is not None:
+        out["ratchet"] = {"pct": _number(charge.ratchet.pct), "periods": charge.ratchet.periods}
+    return out
+
+
+def _tiers_mapping(tiers: tuple[Tier, ...]) -> list[dict[str, Any]]:
+    return [
+        {"rate": _number(t.rate_usd_per_kwh)}
+        if t.up_to_kwh is None
+        else {"up_to_kwh": _number(t.up_to_kwh), "rate": _number(t.rate_usd_per_kwh)}
+        for t in tiers
+    ]
+
+
+def _months(months: tuple[int, ...]) -> dict[str, Any]:
+    return {} if tuple(months) == tuple(range(1, 13)) else {"months": list(months)}
+
+
+def _clock(start_min: int, end_min: int) -> dict[str, Any]:
+    if start_min % 60 == 0 and end_min % 60 == 0:
+        return {"start_hour": start_min // 60, "end_hour": end_min // 60}
+    return {"start": _hhmm(start_min), "end": _hhmm(end_min)}
+
+
+def _period_mapping(period: TouPeriod) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": period.name}
+    if period.tiers:
+        out["tiers"] = _tiers_mapping(period.tiers)
+    else:
+        out["rate"] = _number(period.rate_usd_per_kwh)
+    out["days"] = list(period.days)
+    out.update(_clock(period.start_min, period.end_min))
+    out.update(_months(period.months))
     return out
 
 
@@ -249,9 +356,13 @@ class _Checker:
             self.add(root.line, "", "a tariff file holds one mapping (key: value lines)")
             return None
         fields: dict[str, Value] = root.data
-        self.unknown_keys(fields, TOP_KEYS + IGNORED_KEYS, "")
+        self.unknown_keys(fields, TOP_KEYS + CHARGE_KEYS + IGNORED_KEYS, "")
         name = self.text(fields, "name", "", required=True)
-        rate_type = self.rate_type(fields, root.line)
+        long_energy = self.present(fields, "energy")
+        if long_energy is not None and self.present(fields, "rate_type") is not None:
+            self.add(long_energy.line, "energy", "give rate_type (the short form) or energy (the long form), not both")
+            return None
+        rate_type: RateType | None = "charges" if long_energy is not None else self.rate_type(fields, root.line)
         timezone = self.timezone(fields)
         kwargs: dict[str, Any] = {
             "description": self.text(fields, "description", ""),
@@ -271,6 +382,9 @@ class _Checker:
             kwargs["tou_schedule"] = self.schedule(fields, root.line)
         elif rate_type == "tiered":
             kwargs["tiered_rates"] = self.tiers(fields, root.line)
+        elif rate_type == "charges":
+            kwargs["energy"] = self.schedule(fields, root.line, "energy")
+        kwargs.update(self.charges(fields))
         if self.problems or name is None or rate_type is None:
             return None
         return Tariff(name=name, rate_type=rate_type, timezone=timezone, source=self.source, **kwargs)
@@ -377,7 +491,9 @@ class _Checker:
         owners = {"flat_rate_usd_per_kwh": "flat", "tou_schedule": "tou", "tiered_rates": "tiered"}
         for key, owner in owners.items():
             value = self.present(fields, key)
-            if value is not None and rate_type is not None and owner != rate_type:
+            if value is not None and rate_type == "charges":
+                self.add(value.line, key, "a short-form key; with energy (the long form) the energy periods say it all")
+            elif value is not None and rate_type is not None and owner != rate_type:
                 self.add(value.line, key, f"only used when rate_type is {owner}; this tariff is {rate_type}")
 
     def listed(self, fields: Mapping[str, Value], key: str, line: int | None) -> list[Value]:
@@ -390,28 +506,37 @@ class _Checker:
             return []
         return cast(list[Value], value.data)
 
-    def schedule(self, fields: Mapping[str, Value], line: int | None) -> tuple[TouPeriod, ...]:
+    def schedule(
+        self, fields: Mapping[str, Value], line: int | None, key: str = "tou_schedule"
+    ) -> tuple[TouPeriod, ...]:
         periods = []
         before = len(self.problems)
-        for index, item in enumerate(self.listed(fields, "tou_schedule", line)):
-            period = self.period(item, f"tou_schedule[{index}].")
+        for index, item in enumerate(self.listed(fields, key, line)):
+            period = self.period(item, f"{key}[{index}].", tiered=key == "energy")
             if period is not None:
                 periods.append(period)
         if len(self.problems) == before and periods:
-            schedule_line = fields["tou_schedule"].line
+            schedule_line = fields[key].line
             for where, message in coverage_problems(periods):
-                self.add(where or schedule_line, "tou_schedule", message)
+                self.add(where or schedule_line, key, message)
         return tuple(periods)
 
-    def period(self, item: Value, prefix: str) -> TouPeriod | None:
+    def period(self, item: Value, prefix: str, *, tiered: bool = False) -> TouPeriod | None:
         if not isinstance(item.data, dict):
             self.add(item.line, prefix.rstrip("."), "must be a mapping with name, rate, days, start_hour, end_hour")
             return None
         fields: dict[str, Value] = item.data
         before = len(self.problems)
-        self.unknown_keys(fields, PERIOD_KEYS, prefix)
+        self.unknown_keys(fields, ENERGY_PERIOD_KEYS if tiered else PERIOD_KEYS, prefix)
         name = self.text(fields, "name", prefix, required=True)
-        rate = self.number(fields, "rate", prefix, required=True)
+        tiers: tuple[Tier, ...] = ()
+        if tiered and self.present(fields, "tiers") is not None:
+            if self.present(fields, "rate") is not None:
+                self.add(fields["rate"].line, prefix + "rate", "give rate or tiers, not both")
+            tiers = self.tiers(fields, item.line, key="tiers", prefix=prefix)
+            rate = tiers[0].rate_usd_per_kwh if tiers else None
+        else:
+            rate = self.number(fields, "rate", prefix, required=True)
         days = self.choices(fields, "days", prefix, DAY_NAMES, base=0)
         months = self.choices(fields, "months", prefix, MONTH_NAMES, base=1)
         start = self.clock(fields, "start", prefix, item.line)
@@ -423,7 +548,7 @@ class _Checker:
         if start == end:
             self.add(item.line, prefix + "end_hour", "equals the start: the period would cover no time")
             return None
-        return TouPeriod(name, rate, days, start, end, months, item.line)
+        return TouPeriod(name, rate, days, start, end, months, item.line, tiers if len(tiers) > 1 else ())
 
     def choices(
         self, fields: Mapping[str, Value], key: str, prefix: str, names: tuple[str, ...], base: int
@@ -480,12 +605,15 @@ class _Checker:
         self.add(line, prefix + f"{which}_hour", f'required ({which}_hour: 0..24, or {which}: "HH:MM")')
         return None
 
-    def tiers(self, fields: Mapping[str, Value], line: int | None) -> tuple[Tier, ...]:
-        items = self.listed(fields, "tiered_rates", line)
+    def tiers(
+        self, fields: Mapping[str, Value], line: int | None, *, key: str = "tiered_rates", prefix: str = ""
+    ) -> tuple[Tier, ...]:
+        items = self.listed(fields, key, line)
         tiers: list[Tier] = []
         previous: Decimal | None = None
+        outer = prefix
         for index, item in enumerate(items):
-            prefix = f"tiered_rates[{index}]."
+            prefix = f"{outer}{key}[{index}]."
             if not isinstance(item.data, dict):
                 self.add(item.line, prefix.rstrip("."), "must be a mapping with up_to_kwh and rate")
                 continue
@@ -506,6 +634,234 @@ class _Checker:
             if rate is not None:
                 tiers.append(Tier(bound, rate))
         return tuple(tiers)
+
+    # --- the long form's charges ---------------------------------------------------------------
+
+    def charges(self, fields: Mapping[str, Value]) -> dict[str, Any]:
+        """The charges of the long form (each optional, beside the short keys or `energy`)."""
+        out: dict[str, Any] = {
+            "riders": tuple(self.each(fields, "riders", self.rider)),
+            "fixed_charges": tuple(self.each(fields, "fixed_charges", self.fixed)),
+            "demand_charges": tuple(self.each(fields, "demand_charges", self.demand)),
+            "minimum_bill_usd": self.number(fields, "minimum_bill_usd", "") or Decimal(0),
+            "coincident_peak": self.coincident(fields),
+            "holidays": self.holidays(fields),
+        }
+        bounds = self.present(fields, "tier_bounds")
+        if bounds is not None:
+            if bounds.data not in ("monthly", "daily"):
+                self.add(bounds.line, "tier_bounds", f"must be monthly or daily, got {_show(bounds.data)}")
+            else:
+                out["tier_bounds"] = bounds.data
+        return out
+
+    def each(
+        self, fields: Mapping[str, Value], key: str, build: Callable[[dict[str, Value], str, int | None], Any]
+    ) -> list[Any]:
+        """Build every mapping of an optional list, each problem named `key[i].field`."""
+        value = self.present(fields, key)
+        if value is None:
+            return []
+        if not isinstance(value.data, list):
+            self.add(value.line, key, "must be a list")
+            return []
+        out = []
+        for index, item in enumerate(value.data):
+            prefix = f"{key}[{index}]."
+            if not isinstance(item.data, dict):
+                self.add(item.line, prefix.rstrip("."), "must be a mapping")
+                continue
+            built = build(item.data, prefix, item.line)
+            if built is not None:
+                out.append(built)
+        return out
+
+    def signed(self, fields: Mapping[str, Value], key: str, prefix: str, *, required: bool = False) -> Decimal | None:
+        """A number that may be negative (a credit)."""
+        value = self.present(fields, key)
+        if value is None:
+            if required:
+                self.add(_line_of(fields), prefix + key, "required")
+            return None
+        if (
+            isinstance(value.data, bool)
+            or not isinstance(value.data, int | Decimal)
+            or not Decimal(value.data).is_finite()
+        ):
+            self.add(value.line, prefix + key, f"must be a number, got {_show(value.data)}")
+            return None
+        return Decimal(value.data)
+
+    def rider(self, fields: dict[str, Value], prefix: str, line: int | None) -> Rider | None:
+        self.unknown_keys(fields, RIDER_KEYS, prefix)
+        name = self.text(fields, "name", prefix, required=True)
+        rate = self.signed(fields, "usd_per_kwh", prefix, required=True)
+        months = self.choices(fields, "months", prefix, MONTH_NAMES, base=1)
+        return None if name is None or rate is None else Rider(name, rate, months)
+
+    def fixed(self, fields: dict[str, Value], prefix: str, line: int | None) -> FixedCharge | None:
+        self.unknown_keys(fields, FIXED_KEYS, prefix)
+        name = self.text(fields, "name", prefix, required=True)
+        amount = self.signed(fields, "usd", prefix, required=True)
+        per = self.present(fields, "per")
+        if per is None:
+            self.add(line, prefix + "per", "required: day, month or year")
+            return None
+        if per.data not in FIXED_PER:
+            self.add(per.line, prefix + "per", f"must be day, month or year, got {_show(per.data)}")
+            return None
+        return None if name is None or amount is None else FixedCharge(name, amount, per.data)
+
+    def demand(self, fields: dict[str, Value], prefix: str, line: int | None) -> DemandCharge | None:
+        before = len(self.problems)
+        self.unknown_keys(fields, DEMAND_KEYS, prefix)
+        name = self.text(fields, "name", prefix, required=True)
+        tiers: tuple[DemandTier, ...] = ()
+        if self.present(fields, "tiers") is not None:
+            if self.present(fields, "usd_per_kw") is not None:
+                self.add(fields["usd_per_kw"].line, prefix + "usd_per_kw", "give usd_per_kw or tiers, not both")
+            tiers = self.demand_tiers(fields["tiers"], prefix + "tiers")
+        else:
+            rate = self.number(fields, "usd_per_kw", prefix, required=True)
+            tiers = (DemandTier(None, rate),) if rate is not None else ()
+        months = self.choices(fields, "months", prefix, MONTH_NAMES, base=1)
+        windows: list[Window] = []
+        if self.present(fields, "windows") is not None:
+            for key in ("days", "start", "end", "start_hour", "end_hour"):
+                if self.present(fields, key) is not None:
+                    self.add(fields[key].line, prefix + key, "give windows, or one window's days/start/end, not both")
+            windows = self.each(fields, "windows", self.window)
+            windows = [w for w in windows if w is not None]
+            if (
+                not windows
+                and self.present(fields, "windows") is not None
+                and not isinstance(fields["windows"].data, list)
+            ):
+                pass
+        elif any(self.present(fields, key) is not None for key in ("days", "start", "end", "start_hour", "end_hour")):
+            window = self.window(fields, prefix, line, known=DEMAND_KEYS)
+            if window is not None:
+                windows = [window]
+        ratchet = None
+        if self.present(fields, "ratchet") is not None:
+            ratchet = self.ratchet(fields["ratchet"], prefix + "ratchet.")
+        if len(self.problems) > before or name is None or not tiers:
+            return None
+        return DemandCharge(name, tiers, months, tuple(windows), ratchet)
+
+    def demand_tiers(self, value: Value, where: str) -> tuple[DemandTier, ...]:
+        if not isinstance(value.data, list) or not value.data:
+            self.add(value.line, where, "must be a non-empty list of {up_to_kw, usd_per_kw}")
+            return ()
+        tiers: list[DemandTier] = []
+        previous: Decimal | None = None
+        for index, item in enumerate(value.data):
+            prefix = f"{where}[{index}]."
+            if not isinstance(item.data, dict):
+                self.add(item.line, prefix.rstrip("."), "must be a mapping with up_to_kw and usd_per_kw")
+                continue
+            self.unknown_keys(item.data, DEMAND_TIER_KEYS, prefix)
+            rate = self.number(item.data, "usd_per_kw", prefix, required=True)
+            bound = self.number(item.data, "up_to_kw", prefix)
+            last = index == len(value.data) - 1
+            if bound is None and not last:
+                self.add(item.line, prefix + "up_to_kw", "required on every block but the last")
+            if bound is not None and last:
+                self.add(item.line, prefix + "up_to_kw", "the last block must have no bound, so all kW are billed")
+            if bound is not None and (bound == 0 or (previous is not None and bound <= previous)):
+                self.add(
+                    item.line, prefix + "up_to_kw", f"must be above the previous block's {previous or 0}, got {bound}"
+                )
+            previous = bound if bound is not None else previous
+            if rate is not None:
+                tiers.append(DemandTier(bound, rate))
+        return tuple(tiers)
+
+    def window(
+        self, fields: dict[str, Value], prefix: str, line: int | None, known: tuple[str, ...] = WINDOW_KEYS
+    ) -> Window | None:
+        before = len(self.problems)
+        if known is WINDOW_KEYS:
+            self.unknown_keys(fields, WINDOW_KEYS, prefix)
+        days = self.choices(fields, "days", prefix, DAY_NAMES, base=0)
+        start = self.clock(fields, "start", prefix, line)
+        end = self.clock(fields, "end", prefix, line)
+        if len(self.problems) > before or start is None or end is None:
+            return None
+        end = end or MINUTES_PER_DAY
+        if start == end:
+            self.add(line, prefix + "end", "equals the start: the window would cover no time")
+            return None
+        return Window(days, start, end)
+
+    def ratchet(self, value: Value, prefix: str) -> Ratchet | None:
+        if not isinstance(value.data, dict):
+            self.add(value.line, prefix.rstrip("."), "must be a mapping with pct and periods")
+            return None
+        self.unknown_keys(value.data, RATCHET_KEYS, prefix)
+        pct = self.number(value.data, "pct", prefix, required=True)
+        periods = self.integer(value.data, "periods", 1, 36, prefix)
+        if periods is None and self.present(value.data, "periods") is None:
+            self.add(value.line, prefix + "periods", "required: how many previous billing periods (1..36)")
+        if pct is not None and pct > 100:
+            self.add(value.data["pct"].line, prefix + "pct", f"must be a percentage 0..100, got {pct}")
+            return None
+        return Ratchet(pct, periods) if pct is not None and periods is not None else None
+
+    def coincident(self, fields: Mapping[str, Value]) -> CoincidentPeak | None:
+        value = self.present(fields, "coincident_peak")
+        if value is None:
+            return None
+        if not isinstance(value.data, dict):
+            self.add(value.line, "coincident_peak", "must be a mapping with peaks and usd_per_kw")
+            return None
+        self.unknown_keys(value.data, COINCIDENT_KEYS, "coincident_peak.")
+        peaks = self.text(value.data, "peaks", "coincident_peak.", required=True)
+        rate = self.number(value.data, "usd_per_kw", "coincident_peak.", required=True)
+        return CoincidentPeak(peaks, rate) if peaks is not None and rate is not None else None
+
+    def holidays(self, fields: Mapping[str, Value]) -> Holidays:
+        value = self.present(fields, "holidays")
+        if value is None:
+            return Holidays()
+        if isinstance(value.data, list):
+            return Holidays(frozenset(self.dates(value.data, "holidays")))
+        if not isinstance(value.data, dict):
+            self.add(value.line, "holidays", "must be a list of dates or a mapping with country, subdiv, dates")
+            return Holidays()
+        self.unknown_keys(value.data, HOLIDAY_KEYS, "holidays.")
+        country = self.text(value.data, "country", "holidays.")
+        subdiv = self.text(value.data, "subdiv", "holidays.")
+        dates: list[date] = []
+        listed = self.present(value.data, "dates")
+        if listed is not None:
+            if isinstance(listed.data, list):
+                dates = self.dates(listed.data, "holidays.dates")
+            else:
+                self.add(listed.line, "holidays.dates", "must be a list of dates (YYYY-MM-DD)")
+        if country is not None:
+            import holidays as package
+
+            try:
+                package.country_holidays(country, subdiv=subdiv, years=2026)
+            except NotImplementedError:
+                where = f"{country}/{subdiv}" if subdiv else country
+                self.add(
+                    value.line,
+                    "holidays.country",
+                    f"not a country (and subdivision) the holidays package knows: {where!r}",
+                )
+                country = None
+        return Holidays(frozenset(dates), country, subdiv)
+
+    def dates(self, items: list[Value], key: str) -> list[date]:
+        out = []
+        for index, item in enumerate(items):
+            try:
+                out.append(date.fromisoformat(str(item.data)))
+            except ValueError:
+                self.add(item.line, f"{key}[{index}]", f"must be a date YYYY-MM-DD, got {_show(item.data)}")
+        return out
 
 
 def _line_of(fields: Mapping[str, Value]) -> int | None:
