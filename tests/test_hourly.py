@@ -89,3 +89,57 @@ def _period(tariff: object, instant: int) -> tuple[int, int]:
     from zoneinfo import ZoneInfo
 
     return next(billing_periods(ZoneInfo(tariff.timezone), tariff.billing_cycle_day, instant, instant + 1))  # type: ignore[attr-defined]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    fleet=fleets(),
+    which=st.sampled_from(["entergy_arkansas_lps_tou.yaml", "pge_e19_secondary.yaml", "tou_tiers_minimum.yaml"]),
+    cut=st.floats(0.05, 0.95),
+)
+def test_charge_based_hours_add_up_to_the_bill_and_splitting_changes_nothing(
+    fleet: dict[str, list[Load]], which: str, cut: float
+) -> None:
+    """For tariffs made of charges (tiers per period, TOU demand, riders, fixed charges, a minimum
+    bill): miner rows add up to the meter's, the meter's hours to the bill, lines to each total,
+    and cutting every load in two changes no bill."""
+    from pathlib import Path
+    from zoneinfo import ZoneInfo
+
+    from elecost.tariffs.engine import bill_periods
+    from elecost.tariffs.load import load_tariff_file
+
+    data = Path(__file__).resolve().parent / "data" / which
+    tariff = load_tariff_file(data) if data.exists() else example(which)
+    meter = sum_loads(load for loads in fleet.values() for load in loads)
+    bills = bill_periods(tariff, milli(fleet))
+    split = {
+        name: [
+            part
+            for load in loads
+            for part in (
+                [load]
+                if load.end_s - load.start_s < 2
+                else [
+                    Load(load.start_s, load.start_s + max(1, int((load.end_s - load.start_s) * cut)), load.power_w),
+                    Load(load.start_s + max(1, int((load.end_s - load.start_s) * cut)), load.end_s, load.power_w),
+                ]
+            )
+        ]
+        for name, loads in fleet.items()
+    }
+    assert [b.total_cost_usd for b in bill_periods(tariff, milli(split))] == [b.total_cost_usd for b in bills]
+    periods = list(
+        billing_periods(ZoneInfo(tariff.timezone), tariff.billing_cycle_day, meter[0].start_s, meter[-1].end_s)
+    )
+    assert len(periods) == len(bills)
+    for (start, end), bill in zip(periods, bills, strict=True):
+        rows = price_hours(tariff, milli(fleet), start, end)
+        meter_rows = [r for r in rows if r.miner_ip is None]
+        assert abs(total(meter_rows, "total_cost_usd") - bill.total_cost_usd) < TOLERANCE
+        assert sum((line.usd for line in bill.lines), Decimal(0)) - bill.total_cost_usd < TOLERANCE
+        for row in meter_rows:
+            assert abs(sum((line.usd for line in row.lines), Decimal(0)) - row.total_cost_usd) < TOLERANCE
+            miners = [r for r in rows if r.miner_ip and r.period_start_s == row.period_start_s]
+            if miners:
+                assert abs(total(miners, "total_cost_usd") - row.total_cost_usd) < TOLERANCE

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import random
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from elecost.importer import import_readings
 from elecost.record import record_costs
-from elecost.store import activate_rate, add_rates, open_db, query_cost_rows, rows_are_current
+from elecost.store import activate_rate, add_rates, cost_records, open_db, query_cost_rows, rows_are_current
 from elecost.tariffs.load import load_tariff_file
 
 from conftest import EXAMPLES
+
+DATA = Path(__file__).resolve().parent / "data"
 
 START = 1_783_746_000  # 2026-07-11 00:00 in Chicago; the Texas tariff's cycle turns on the 15th
 STEP_S = 300
@@ -48,10 +51,19 @@ def snapshot(db_path: Path) -> dict[tuple[str, int], tuple[float, ...]]:
         }
 
 
-@pytest.mark.parametrize(("example", "seed"), [("texas_industrial.yaml", 1), ("tiered.yaml", 2), ("flat.yaml", 3)])
-def test_record_after_each_batch_equals_record_from_scratch(tmp_path: Path, example: str, seed: int) -> None:
+@pytest.mark.parametrize(
+    ("example", "seed"),
+    [
+        (EXAMPLES / "texas_industrial.yaml", 1),
+        (EXAMPLES / "tiered.yaml", 2),
+        (EXAMPLES / "flat.yaml", 3),
+        (EXAMPLES / "entergy_arkansas_lps_tou.yaml", 5),
+        (DATA / "tou_tiers_minimum.yaml", 6),
+    ],
+)
+def test_record_after_each_batch_equals_record_from_scratch(tmp_path: Path, example: Path, seed: int) -> None:
     db = open_db(tmp_path / "cron.db")
-    tariff = load_tariff_file(EXAMPLES / example)
+    tariff = load_tariff_file(example)
     add_rates(db, [tariff])
     activate_rate(db, tariff.name)
     rows = readings(seed)
@@ -70,6 +82,10 @@ def test_record_after_each_batch_equals_record_from_scratch(tmp_path: Path, exam
     assert incremental.keys() == scratch.keys()
     for key, values in scratch.items():
         assert incremental[key] == pytest.approx(values, rel=1e-9, abs=1e-9), key
+    for record in cost_records(db, query_cost_rows(db, 0, 2**40)):
+        assert float(sum((line.usd for line in record.lines), Decimal(0))) == pytest.approx(
+            float(record.total_cost_usd), abs=1e-9
+        )
 
 
 def test_a_bill_from_current_cost_rows_equals_the_bill_from_readings(tmp_path: Path) -> None:

@@ -99,7 +99,8 @@ class CostRecord:
 
     @property
     def total_cost_usd(self) -> Decimal:
-        return self.energy_cost_usd + self.demand_charge_usd + self.service_charge_usd
+        with decimal.localcontext(DECIMAL_CONTEXT):
+            return self.energy_cost_usd + self.demand_charge_usd + self.service_charge_usd
 
     @property
     def tou_breakdown_usd(self) -> dict[str, Decimal]:
@@ -139,14 +140,15 @@ def of_lines(
 ) -> CostRecord:
     """A cost record whose amounts are the sums of its lines."""
     energy = demand = service = ZERO
-    for line in lines:
-        if line.charge in ENERGY_KINDS:
-            energy += line.usd
-        elif line.charge in DEMAND_KINDS:
-            demand += line.usd
-        else:
-            assert line.charge in SERVICE_KINDS, line.charge
-            service += line.usd
+    with decimal.localcontext(DECIMAL_CONTEXT):
+        for line in lines:
+            if line.charge in ENERGY_KINDS:
+                energy += line.usd
+            elif line.charge in DEMAND_KINDS:
+                demand += line.usd
+            else:
+                assert line.charge in SERVICE_KINDS, line.charge
+                service += line.usd
     return CostRecord(
         rate_name, location, miner_ip, start_s, end_s, energy_kwh, peak_kw, energy, demand, service, lines, partial
     )
@@ -416,16 +418,17 @@ def combine(records: Sequence[CostRecord]) -> CostRecord:
     """
     first = records[0]
     merged: dict[tuple[str, str, str, str, str], Line] = {}
-    for record in records:
-        for line in record.lines:
-            key = (line.charge, line.label, line.unit, line.period, line.tier)
-            held = merged.get(key)
-            if held is None:
-                merged[key] = line
-            else:
-                quantity = max(held.quantity, line.quantity) if line.unit == "kW" else held.quantity + line.quantity
-                merged[key] = held._replace(quantity=quantity, usd=held.usd + line.usd)
     with decimal.localcontext(DECIMAL_CONTEXT):
+        for record in records:
+            for line in record.lines:
+                key = (line.charge, line.label, line.unit, line.period, line.tier)
+                held = merged.get(key)
+                if held is None:
+                    merged[key] = line
+                else:
+                    kw = line.unit == "kW"
+                    quantity = max(held.quantity, line.quantity) if kw else held.quantity + line.quantity
+                    merged[key] = held._replace(quantity=quantity, usd=held.usd + line.usd)
         return replace(
             first,
             period_start_s=min(r.period_start_s for r in records),
