@@ -103,3 +103,48 @@ def test_bill_command_cut_by_from_and_to_is_partial(tmp_path: Path) -> None:
     assert row["total_kwh"] == 54  # 18 h at 3 kW: the 6 h gap is not billed
     assert row["service_charge_usd"] == 1.0
     assert row["demand_charge_usd"] == round(30 * 24 / 695, 2)  # 3 kW x $10 x 24 h of the 695-hour period
+
+
+FLAT = """
+name: Flat
+location: Site
+rate_type: flat
+flat_rate_usd_per_kwh: 0.10
+"""
+
+
+def _calc_and_bill(tmp_path: Path, csv: str) -> tuple[dict[str, object], list[dict[str, object]]]:
+    readings = tmp_path / "r.csv"
+    readings.write_text(csv)
+    tariff_file = tmp_path / "flat.yaml"
+    tariff_file.write_text(FLAT)
+    runner = CliRunner()
+    calc = runner.invoke(app, ["calc", "--readings", str(readings), "--tariff", str(tariff_file), "--json"])
+    assert calc.exit_code == 0, calc.output
+    for args in (["rate", "add", str(tariff_file)], ["rate", "activate", "Flat"], ["readings", "import", str(readings)]):
+        assert runner.invoke(app, args).exit_code == 0
+    billed = runner.invoke(app, ["bill", "--json"])
+    assert billed.exit_code == 0, billed.output
+    return json.loads(calc.stdout), json.loads(billed.stdout)
+
+
+def test_a_gap_across_billing_periods_is_never_billed(tmp_path: Path) -> None:
+    """12 readings on 2026-11-10 and 12 on 2027-01-09: December has no power, whichever command prices it."""
+    rows = ["timestamp,power_w"]
+    for day in ("2026-11-10", "2027-01-09"):
+        rows += [f"{day}T00:{minute:02d}:00Z,3000" for minute in range(0, 60, 5)]
+    calc, bills = _calc_and_bill(tmp_path, "\n".join(rows) + "\n")
+    assert calc["total_kwh"] == 6.0  # 24 readings x 5 minutes x 3 kW
+    assert [(b["period_start"][:7], b["total_kwh"]) for b in bills] == [("2026-11", 3.0), ("2027-01", 3.0)]
+    assert sum(b["total_cost_usd"] for b in bills) == calc["total_cost_usd"] == 0.6
+
+
+def test_a_miner_with_a_single_reading_costs_the_same_in_calc_and_in_bill(tmp_path: Path) -> None:
+    """A lone reading lasts the median spacing of the other miners, from a file or from the store."""
+    rows = ["timestamp,miner,power_w"]
+    rows += [f"2026-11-10T00:{minute:02d}:00Z,a,3000" for minute in range(0, 60, 5)]
+    rows += ["2026-11-10T00:30:00Z,b,6000"]
+    calc, bills = _calc_and_bill(tmp_path, "\n".join(rows) + "\n")
+    assert calc["total_kwh"] == 3.5  # a: 12 x 5 min x 3 kW; b: 5 min x 6 kW
+    assert [b["total_kwh"] for b in bills] == [3.5]
+    assert bills[0]["total_cost_usd"] == calc["total_cost_usd"] == 0.35
