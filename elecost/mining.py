@@ -12,6 +12,7 @@ from __future__ import annotations
 import decimal
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -21,9 +22,10 @@ from elecost.errors import UsageError
 from elecost.pricing import price_constant_load
 from elecost.store import Miner, active_rates, cost_totals, list_miners
 from elecost.tariffs.engine import DECIMAL_CONTEXT
-from elecost.tariffs.model import Tariff
-from elecost.tariffs.periods import local_date, local_midnight
+from elecost.tariffs.model import DemandCharge, Tariff
+from elecost.tariffs.periods import billing_periods, local_date, local_midnight
 from elecost.tariffs.schedule import Schedule
+from elecost.tariffs.usage import clock_phase_s
 
 DAY_S = 86_400
 NAMEPLATE_DAYS = 30  # a nameplate cost per day is the average over the next 30 days of the tariff
@@ -162,7 +164,12 @@ def _miner_profit(
 
 @dataclass(frozen=True)
 class Curtailment:
-    """An interval in which running the listed miners costs more than they earn."""
+    """An interval in which running the listed miners costs more than they earn.
+
+    `price_usd_per_kwh` is what a kWh costs there: the energy price, plus the demand a TOU demand
+    charge bills per kWh of its window where stopping for the whole window lowers that charge
+    (`demand_charges` names them; `demand_saved_usd` is their part of `cost_saved_usd`).
+    """
 
     location: str
     start_s: int
@@ -172,6 +179,8 @@ class Curtailment:
     energy_saved_kwh: Decimal
     cost_saved_usd: Decimal
     revenue_forgone_usd: Decimal
+    demand_saved_usd: Decimal = Decimal(0)
+    demand_charges: tuple[str, ...] = ()
 
 
 def curtailment_plan(
@@ -179,9 +188,11 @@ def curtailment_plan(
 ) -> list[Curtailment]:
     """For each local day from `first_day` (ISO date; default today), when to stop which miners.
 
-    A miner stops where the tariff's energy price exceeds its break-even (contract section 5);
-    a tiered tariff is judged at its last block, the marginal price of a large site. Demand
-    charges are left out: stopping during an hour does not lower a peak set at another time.
+    A miner stops where a kWh costs more than its break-even (contract section 5). A kWh's cost is
+    the tariff's energy price at the margin (a tiered tariff's last tier, riders included), plus,
+    inside the window of a TOU demand charge, that charge's $/kW spread over the window's hours in
+    the billing period: a miner stopped for the whole window takes its kW off that window's peak.
+    A demand charge on every hour is left out: stopping for an hour does not lower a peak set in another.
     """
     rates = active_rates(db)
     if location is not None and location not in rates:
@@ -218,40 +229,93 @@ def _day_start(zone: ZoneInfo, first_day: str | None, now_s: int) -> int:
         raise UsageError(f"--date: not an ISO date such as 2026-07-01: {first_day!r}") from None
 
 
+def _window_charges(tariff: Tariff) -> list[DemandCharge]:
+    """Demand charges stopping for a window can lower: those with windows or months (not every hour)."""
+    return [c for c in tariff.all_demand_charges if c.windows or tuple(c.months) != tuple(range(1, 13))]
+
+
+def _applies(charge: DemandCharge, tariff: Tariff, zone: ZoneInfo, instant_s: int) -> bool:
+    local = datetime.fromtimestamp(instant_s, UTC).astimezone(zone)
+    holiday = bool(tariff.holidays) and tariff.holidays.contains(local.date())
+    return charge.applies(local.month, 6 if holiday else local.weekday(), local.hour * 60 + local.minute)
+
+
+def _demand_per_kwh(tariff: Tariff, zone: ZoneInfo, charges: list[DemandCharge], instant_s: int) -> dict[int, Decimal]:
+    """Per window charge: its marginal $/kW over its window's hours in the billing period at `instant_s`."""
+    period_start, period_end = next(billing_periods(zone, tariff.billing_cycle_day, instant_s, instant_s + 1))
+    step = tariff.demand_interval_minutes * 60
+    out: dict[int, Decimal] = {}
+    for index, charge in enumerate(charges):
+        seconds = sum(step for at in range(period_start, period_end, step) if _applies(charge, tariff, zone, at))
+        if seconds:
+            out[index] = charge.tiers[-1].usd_per_kw / (Decimal(seconds) / 3600)
+    return out
+
+
 def _plan_location(tariff: Tariff, network: Network, fleet: list[Miner], start: int, end: int) -> list[Curtailment]:
+    zone = ZoneInfo(tariff.timezone)
     prices = tariff.marginal_rates_usd_per_kwh
+    charges = _window_charges(tariff)
+    step = tariff.demand_interval_minutes * 60
     limits = {
         m.name: break_even_usd_per_kwh(network, Decimal(repr(m.power_w)), Decimal(repr(m.hashrate_th))) for m in fleet
     }
+    adders: dict[int, dict[int, Decimal]] = {}  # billing period start -> per-kWh demand of each window charge
     plan: list[Curtailment] = []
     for seg_start, seg_end, index in Schedule(tariff).segments(start, end):
-        price = prices[index]
-        stopping = [m for m in fleet if price > limits[m.name]]
-        if not stopping:
-            continue
-        previous = plan[-1] if plan else None
-        names = tuple(m.name for m in stopping)
-        if (
-            previous
-            and previous.end_s == seg_start
-            and previous.miners == names
-            and previous.price_usd_per_kwh == price
-        ):
-            seg_start = previous.start_s
-            plan.pop()
-        hours = Decimal(seg_end - seg_start) / 3600
-        power_kw = sum((Decimal(repr(m.power_w)) for m in stopping), Decimal(0)) / 1000
-        hashrate = sum((Decimal(repr(m.hashrate_th)) for m in stopping), Decimal(0))
-        plan.append(
-            Curtailment(
-                location=tariff.location,
-                start_s=seg_start,
-                end_s=seg_end,
-                miners=names,
-                price_usd_per_kwh=price,
-                energy_saved_kwh=power_kw * hours,
-                cost_saved_usd=power_kw * hours * price,
-                revenue_forgone_usd=network.hashprice_usd_per_th_day * hashrate * network.kept * hours / 24,
-            )
-        )
+        at = seg_start
+        while at < seg_end:
+            # Cut at demand-interval edges, where a demand charge's window can start or end.
+            piece_end = min(seg_end, at - (at + clock_phase_s(zone, at, step)) % step + step) if charges else seg_end
+            extra, names = Decimal(0), tuple[str, ...]()
+            if charges:
+                period = next(billing_periods(zone, tariff.billing_cycle_day, at, at + 1))[0]
+                if period not in adders:
+                    adders[period] = _demand_per_kwh(tariff, zone, charges, at)
+                applying = [i for i, per_kwh in adders[period].items() if _applies(charges[i], tariff, zone, at)]
+                extra = sum((adders[period][i] for i in applying), Decimal(0))
+                names = tuple(charges[i].name for i in applying)
+            _add_interval(plan, tariff, network, fleet, limits, at, piece_end, prices[index], extra, names)
+            at = piece_end
     return plan
+
+
+def _add_interval(
+    plan: list[Curtailment],
+    tariff: Tariff,
+    network: Network,
+    fleet: list[Miner],
+    limits: dict[str, Decimal],
+    start: int,
+    end: int,
+    energy_price: Decimal,
+    demand_per_kwh: Decimal,
+    charges: tuple[str, ...],
+) -> None:
+    """Add (or extend the last) interval of the plan with the miners to stop in [start, end)."""
+    price = energy_price + demand_per_kwh
+    stopping = [m for m in fleet if price > limits[m.name]]
+    if not stopping:
+        return
+    previous = plan[-1] if plan else None
+    names = tuple(m.name for m in stopping)
+    if previous and previous.end_s == start and previous.miners == names and previous.price_usd_per_kwh == price:
+        start = previous.start_s
+        plan.pop()
+    hours = Decimal(end - start) / 3600
+    power_kw = sum((Decimal(repr(m.power_w)) for m in stopping), Decimal(0)) / 1000
+    hashrate = sum((Decimal(repr(m.hashrate_th)) for m in stopping), Decimal(0))
+    plan.append(
+        Curtailment(
+            location=tariff.location,
+            start_s=start,
+            end_s=end,
+            miners=names,
+            price_usd_per_kwh=price,
+            energy_saved_kwh=power_kw * hours,
+            cost_saved_usd=power_kw * hours * price,
+            revenue_forgone_usd=network.hashprice_usd_per_th_day * hashrate * network.kept * hours / 24,
+            demand_saved_usd=power_kw * hours * demand_per_kwh,
+            demand_charges=charges,
+        )
+    )

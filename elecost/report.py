@@ -383,6 +383,8 @@ def curtail_json(item: Curtailment, zone: ZoneInfo) -> dict[str, Any]:
         "energy_saved_kwh": _number(item.energy_saved_kwh),
         "cost_saved_usd": float(cents(item.cost_saved_usd)),
         "revenue_forgone_usd": float(cents(item.revenue_forgone_usd)),
+        "demand_saved_usd": float(cents(item.demand_saved_usd)),
+        "demand_charges": list(item.demand_charges),
     }
 
 
@@ -406,6 +408,13 @@ def curtail_table(plan: Sequence[Curtailment], zone: ZoneInfo) -> Table | str:
             _money(item.cost_saved_usd),
             _money(item.revenue_forgone_usd),
         )
+    charges = sorted({name for item in plan for name in item.demand_charges})
+    if charges:
+        table.caption = (
+            f"$/kWh includes {', '.join(charges)}: stopping for the whole of such a window in the billing period "
+            "takes the miners' kW off that charge's peak, worth its $/kW over the window's hours."
+        )
+        table.caption_justify = "left"
     return table
 
 

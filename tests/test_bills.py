@@ -121,7 +121,11 @@ def _calc_and_bill(tmp_path: Path, csv: str) -> tuple[dict[str, object], list[di
     runner = CliRunner()
     calc = runner.invoke(app, ["calc", "--readings", str(readings), "--tariff", str(tariff_file), "--json"])
     assert calc.exit_code == 0, calc.output
-    for args in (["rate", "add", str(tariff_file)], ["rate", "activate", "Flat"], ["readings", "import", str(readings)]):
+    for args in (
+        ["rate", "add", str(tariff_file)],
+        ["rate", "activate", "Flat"],
+        ["readings", "import", str(readings)],
+    ):
         assert runner.invoke(app, args).exit_code == 0
     billed = runner.invoke(app, ["bill", "--json"])
     assert billed.exit_code == 0, billed.output

@@ -117,6 +117,32 @@ def test_curtailment_stops_exactly_during_the_peak() -> None:
     assert json.loads(out) == []
 
 
+def test_curtailment_counts_the_tou_demand_a_whole_window_of_stopping_saves() -> None:
+    """Entergy Arkansas: on-peak energy costs 0.03855 $/kWh, far below an S21's 0.119 break-even,
+    but the summer on-peak demand charge ($18.887/kW) over July 2026's 154 on-peak hours (22
+    weekdays, 3 July a holiday, x 7 h) adds 0.12264 $/kWh: stopping 13:00-20:00 pays."""
+    assert run("rate", "add", str(EXAMPLES / "entergy_arkansas_lps_tou.yaml"))[0] == 0
+    assert run("rate", "activate", "Entergy Arkansas LPS-TOU")[0] == 0
+    run("miner", "add", "s21", "--hashrate-th", "200", "--power-w", "3500", "--location", "Arkansas Mine")
+    code, out, err = run("curtail", "--date", "2026-07-01", "--hashprice-usd-per-th-day", "0.05", "--json")
+    assert code == 0, err
+    (window,) = json.loads(out)
+    assert (window["start"], window["end"], window["miners"]) == (
+        "2026-07-01T13:00:00-05:00",
+        "2026-07-01T20:00:00-05:00",
+        ["s21"],
+    )
+    per_kwh = 18.887 / 154
+    assert window["price_usd_per_kwh"] == pytest.approx(0.01973 + 0.01882 + per_kwh, abs=1e-6)
+    assert window["demand_charges"] == ["Summer on-peak demand"]
+    assert window["demand_saved_usd"] == pytest.approx(3.5 * 7 * per_kwh, abs=0.005)
+    # On the holiday the window does not apply, and nothing is worth stopping for.
+    code, out, _ = run("curtail", "--date", "2026-07-03", "--hashprice-usd-per-th-day", "0.05", "--json")
+    assert json.loads(out) == []
+    code, out, _ = run("curtail", "--date", "2026-07-01", "--hashprice-usd-per-th-day", "0.05")
+    assert "Summer on-peak demand: stopping for the whole of such a window" in " ".join(out.split())
+
+
 def test_budget_check_fails_over_and_passes_under() -> None:
     site()
     run("readings", "import", str(EXAMPLES / "readings.csv"))
