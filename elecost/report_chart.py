@@ -45,9 +45,9 @@ def cost_bars(labels: Sequence[str], records: Sequence[CostRecord], title: str, 
         line.append(" " * (bar_w - drawn) + " " + amount.rjust(amount_w))
         lines.append(line)
     legend = Text()
-    for (_charge, name), style in styles.items():
-        legend.append("█ ", style=style)
-        legend.append(f"{name}  ")
+    for index, ((_charge, name), style) in enumerate(styles.items()):
+        legend.append(("  " if index else "") + "█ ", style=style)
+        legend.append(name)
     lines.append(Text("USD; ", style="dim") + legend if styles else Text("USD", style="dim"))
     return Group(*lines)
 

@@ -126,7 +126,8 @@ def _card(label: str, value: str, detail: str = "", key: str = "", tone: str = "
 
 def _cards(overview: Overview, zone: ZoneInfo) -> str:
     total = overview.total
-    cards = []
+    span = _span(overview.start_s, overview.end_s, zone)
+    cards = [_card("Cost", _usd(total.total_cost_usd), _e(span), key="total_cost_usd")]
     for period in overview.periods_to_date:
         cards.append(
             _card(
@@ -149,8 +150,6 @@ def _cards(overview: Overview, zone: ZoneInfo) -> str:
                 f"{_e(price.period)}{until}; {_e(price.rate_name)}",
             )
         )
-    span = _span(overview.start_s, overview.end_s, zone)
-    cards.append(_card("Cost", _usd(total.total_cost_usd), f"{_e(span)}", key="total_cost_usd"))
     cards.append(
         _card(
             "Run rate",
@@ -166,7 +165,8 @@ def _cards(overview: Overview, zone: ZoneInfo) -> str:
             key="avg_rate_usd_per_kwh",
         )
     )
-    cards.append(_card("Energy", f"{_num(total.energy_kwh, 1)} kWh", "", key="total_kwh"))
+    kwh_places = 1 if total.energy_kwh < 10_000 else 0
+    cards.append(_card("Energy", f"{_num(total.energy_kwh, kwh_places)} kWh", "", key="total_kwh"))
     cards.append(_card("Peak demand", f"{_num(total.peak_power_kw, 2)} kW", "highest window average", "peak_power_kw"))
     for status in overview.budgets:
         cards.append(
@@ -211,8 +211,10 @@ class _Palette:
         return "".join(f".{name}{{fill:{color};background:{color}}}" for name, color in self.colors.items())
 
     def legend(self, segments: Iterable[Segment]) -> str:
+        """Energy parts first (in order of appearance), then demand, then fixed charges."""
+        rank = {"demand": 1, "fixed": 2}
         shown = []
-        for segment in segments:
+        for segment in sorted(segments, key=lambda s: rank.get(s.charge, 0)):
             name = self.css_class(segment)
             item = f'<span><i class="{name}"></i>{_e(segment.label)}</span>'
             if item not in shown:
@@ -259,7 +261,7 @@ def _stacked_bars(
         )
         tick += step
     band = plot_w / max(len(bars), 1)
-    bar_w = max(band * 0.72, 1.0)
+    bar_w = min(max(band * 0.72, 1.0), 56.0)
     every = max(1, math.ceil(28 / band))
     for index, (axis_label, label, segments) in enumerate(bars):
         x = left + index * band + (band - bar_w) / 2
@@ -385,7 +387,7 @@ def _miners_section(overview: Overview) -> str:
         return ""
     economics = any(r.margin_usd_per_day is not None for r in rows)
     several = len({r.location for r in rows}) > 1
-    columns = ["miner", *(["location"] if several else []), "kWh", "cost", "$/kWh", "cost/day"]
+    columns = ["miner", *(["location"] if several else []), "kWh", "cost", "all-in $/kWh", "cost/day"]
     if economics:
         columns += ["revenue/day", "margin/day", "break-even $/kWh"]
     header = "".join(f'<th tabindex="0">{_e(c)}</th>' for c in columns)

@@ -189,3 +189,14 @@ def test_summary_chart_fits_80_columns_with_a_bar_per_day(tmp_path: Path) -> Non
     assert lines[-1] == "total $89.25; run rate (last 7 days of records) $29.75 a day"
     code, out, _ = run("summary", "--chart", "--json", "--db", str(db))
     assert json.loads(out)["total_cost_usd"] == 89.25
+
+
+def test_report_open_hands_the_file_to_the_browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import webbrowser
+
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url: opened.append(url) or True)
+    db = demo_database(tmp_path / "demo.db")
+    page = tmp_path / "report.html"
+    code, _, _ = run("report", "--html", str(page), "--open", "--db", str(db))
+    assert code == 0 and opened == [page.resolve().as_uri()]
