@@ -41,14 +41,26 @@ def charge_segments(record: CostRecord) -> list[Segment]:
     Energy by TOU period or by tier block, then demand, then fixed (service) charges. The one
     place that knows how a record breaks down: when records carry `lines`, read them here.
     """
-    parts = record.tier_breakdown_usd or record.tou_breakdown_usd
+    energy = record.energy_cost_usd
+    tou, tiers = record.tou_breakdown_usd, record.tier_breakdown_usd
+    # A record priced by TOU periods or by blocks has one breakdown; a total over several meters
+    # can have both, each covering its own meters' energy. Take what adds up to the energy.
+    choices = [{**tou, **tiers}, tou, tiers] if not tou.keys() & tiers.keys() else [tou, tiers]
+    parts = next((c for c in choices if c and _near(sum(c.values(), ZERO), energy, len(c))), tou or tiers)
     segments = [Segment("energy", name, usd) for name, usd in parts.items()]
-    rest = record.energy_cost_usd - sum(parts.values(), ZERO)
-    if rest or not segments:
+    rest = energy - sum(parts.values(), ZERO)
+    if segments and _near(rest, ZERO, len(segments)):  # stored parts keep 1e-6 USD: absorb their rounding
+        segments[-1] = segments[-1]._replace(usd=segments[-1].usd + rest)
+    elif rest or not segments:
         segments.append(Segment("energy", "Energy" if not segments else "Energy (other)", rest))
     segments.append(Segment("demand", "Demand", record.demand_charge_usd))
     segments.append(Segment("fixed", "Fixed", record.service_charge_usd))
     return segments
+
+
+def _near(amount: Decimal, other: Decimal, parts: int) -> bool:
+    """Equal but for the rounding of `parts` amounts stored to the micro-dollar."""
+    return abs(amount - other) <= Decimal("0.000001") * parts
 
 
 # --- the page --------------------------------------------------------------------------------
@@ -139,10 +151,12 @@ def _cards(overview: Overview, zone: ZoneInfo) -> str:
             )
         )
     for price in overview.prices_now:
-        value = f"${price.price_usd_per_kwh:f}/kWh" if price.price_usd_per_kwh is not None else "tiered"
+        value = f"${price.price_usd_per_kwh:f}/kWh" if price.price_usd_per_kwh is not None else "by block"
         until = ""
         if price.next_change_s is not None:
             until = f" until {_e(_when(price.next_change_s, ZoneInfo(price.timezone)))}"
+        if price.price_usd_per_kwh is None:
+            until = " (the block depends on the billing period's use so far)"
         cards.append(
             _card(
                 "Price now" + (f": {price.location}" if len(overview.prices_now) > 1 else ""),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import fcntl
 import json
 import os
 import select
@@ -43,6 +44,13 @@ def chromium_binary() -> str | None:
     return None
 
 
+def _above_9(fd: int) -> int:
+    """The same pipe end at a file descriptor of 10 or more (the original is closed)."""
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(fd)
+    return moved
+
+
 class Browser:
     """One headless Chromium and one page in it; events are kept for the caller to inspect."""
 
@@ -54,19 +62,16 @@ class Browser:
         self._next_id = 0
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
-
-        def onto_3_and_4() -> None:  # in the child: the pipe ends become fds 3 and 4
-            ours, theirs = os.dup(to_child_r), os.dup(from_child_w)
-            os.dup2(ours, 3)
-            os.dup2(theirs, 4)
-
+        # bash places the child's pipe ends at fds 3 and 4, then becomes Chromium (no preexec_fn).
+        # They are first moved to fds >= 10, so that placing one cannot overwrite the other.
+        to_child_r, from_child_w = (_above_9(fd) for fd in (to_child_r, from_child_w))
+        command = [binary, *FLAGS, f"--user-data-dir={self._profile}", f"--window-size={width},{height}", "about:blank"]
         self._process = subprocess.Popen(
-            [binary, *FLAGS, f"--user-data-dir={self._profile}", f"--window-size={width},{height}", "about:blank"],
+            ["/bin/bash", "-c", f'exec "$@" 3<&{to_child_r} 4>&{from_child_w}', "bash", *command],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            close_fds=False,
-            preexec_fn=onto_3_and_4,
+            pass_fds=(to_child_r, from_child_w),
         )
         os.close(to_child_r)
         os.close(from_child_w)

@@ -12,11 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from elecost.budget import BudgetStatus
 from elecost.cli import app
-from elecost.overview import MinerRow, Overview, Series
+from elecost.overview import MinerRow, Overview, PriceNow, Series
 from elecost.pricing import price_constant_load
 from elecost.report_html import charge_segments, render_report
 from elecost.tariffs.calc import CostRecord
+from elecost.tariffs.model import Tariff
 
 from conftest import EXAMPLES
 from helpers import at, example, tariff
@@ -67,15 +69,21 @@ def test_segments_name_tou_periods_and_tier_blocks() -> None:
 HOSTILE = '<script>alert("x")</script>'
 
 
-def record(name: str, start: str, hours: int = 24, watts: int = 3000) -> CostRecord:
+def hostile_tariff() -> Tariff:
+    """The Texas tariff, its name, location and a TOU period's name all markup."""
     text = (EXAMPLES / "texas_industrial.yaml").read_text()
-    hostile = tariff(text.replace("name: Texas Industrial TOU", f"name: '{name}'").replace("Summer Peak", HOSTILE))
-    return price_constant_load(hostile, Decimal(watts), at(start, "America/Chicago"), hours * 3600).total
+    for plain in ("Texas Industrial TOU", "West Texas Site", "Summer Peak"):
+        text = text.replace(plain, f"'{HOSTILE}'" if plain != "Summer Peak" else HOSTILE)
+    return tariff(text)
+
+
+def record(start: str, hours: int = 24, watts: int = 3000) -> CostRecord:
+    return price_constant_load(hostile_tariff(), Decimal(watts), at(start, "America/Chicago"), hours * 3600).total
 
 
 def overview(**changes: object) -> Overview:
-    days = [(f"2026-07-0{d}", record(HOSTILE, f"2026-07-0{d}")) for d in (6, 7, 8)]
-    total = record(HOSTILE, "2026-07-06", hours=72)
+    days = [(f"2026-07-0{d}", record(f"2026-07-0{d}")) for d in (6, 7, 8)]
+    total = record("2026-07-06", hours=72)
     miner = MinerRow(f"<img src=x onerror=alert(1)>{HOSTILE}", HOSTILE, Decimal(72), Decimal(9), Decimal(3))
     fields: dict[str, object] = {
         "start_s": total.period_start_s,
@@ -95,11 +103,19 @@ def overview(**changes: object) -> Overview:
 
 
 def test_every_name_is_escaped() -> None:
-    page = render_report(overview())
+    total = record("2026-07-06", hours=72)
+    page = render_report(
+        overview(
+            bills=[(hostile_tariff(), total)],
+            prices_now=[PriceNow(HOSTILE, HOSTILE, "America/Chicago", HOSTILE, Decimal("0.145"), None)],
+            budgets=[BudgetStatus(HOSTILE, Decimal(100), "2026-07", Decimal(90), Decimal(120))],
+        )
+    )
     assert "<script>alert" not in page
     assert "<img src=x" not in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
     assert page.count("<script>") == 1  # the page's own sorting script, and no other
+    assert page.count("&lt;script&gt;") >= 8  # title, header, chart, legend, bill, miner, price, budget
 
 
 def test_daily_chart_has_a_bar_per_day_and_a_rect_per_nonzero_charge() -> None:
@@ -200,3 +216,23 @@ def test_report_open_hands_the_file_to_the_browser(tmp_path: Path, monkeypatch: 
     page = tmp_path / "report.html"
     code, _, _ = run("report", "--html", str(page), "--open", "--db", str(db))
     assert code == 0 and opened == [page.resolve().as_uri()]
+
+
+def test_segments_of_a_total_over_a_tou_and_a_tiered_meter() -> None:
+    from elecost.tariffs.calc import combine
+
+    tou = price_constant_load(example("tou.yaml"), Decimal(3000), at("2026-05-04"), 86_400).total
+    tiered = price_constant_load(example("tiered.yaml"), Decimal(3000), at("2026-05-04"), 86_400).total
+    both = combine([tou, tiered])
+    segments = charge_segments(both)
+    assert sum(s.usd for s in segments) == both.total_cost_usd
+    energy = [s.label for s in segments if s.charge == "energy"]
+    assert energy == [*tou.tou_breakdown_usd, *tiered.tier_breakdown_usd]
+
+
+def test_segments_absorb_the_rounding_of_stored_parts() -> None:
+    stored = price_constant_load(example("tou.yaml"), Decimal(3000), at("2026-05-04"), 86_400).total
+    stored.energy_cost_usd += Decimal("0.0000004")
+    segments = charge_segments(stored)
+    assert [s.label for s in segments] == ["Off-Peak", "Peak", "Demand", "Fixed"]
+    assert sum(s.usd for s in segments) == stored.total_cost_usd
