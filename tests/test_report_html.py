@@ -171,6 +171,11 @@ def test_report_writes_one_file_and_refuses_to_overwrite(tmp_path: Path) -> None
         ((), "error: give --html FILE: the report is an HTML page\n"),
         (("--html", "x.html", "--to", "2026-11-03", "--days", "2"), "error: give --to or --days, not both\n"),
         (("--html", "x.html", "--from", "2026-11-03", "--to", "2026-11-02"), "error: --to must be after --from\n"),
+        (("--html", "no/such/x.html"), "error: --html: no folder no/such\n"),
+        (
+            ("--html", "x.html", "--from", "2027-01-01"),
+            "error: no cost rows in that span; import readings and run `elecost record` first\n",
+        ),
     ],
 )
 def test_report_usage_errors(tmp_path: Path, args: tuple[str, ...], message: str) -> None:

@@ -60,6 +60,8 @@ def report(
     with exit_codes():
         if html is None:
             raise UsageError("give --html FILE: the report is an HTML page")
+        if not html.parent.is_dir():
+            raise UsageError(f"--html: no folder {html.parent}")
         if html.exists() and not force:
             raise UsageError(f"--html: {html} exists; give --force to overwrite it")
         if to is not None and days is not None:
