@@ -44,11 +44,12 @@ def cost_bars(labels: Sequence[str], records: Sequence[CostRecord], title: str, 
             drawn = end
         line.append(" " * (bar_w - drawn) + " " + amount.rjust(amount_w))
         lines.append(line)
-    legend = Text()
-    for index, ((_charge, name), style) in enumerate(styles.items()):
+    legend = Text("USD" + ("; " if styles else ""), style="dim")
+    rank = {"demand": 1, "fixed": 2}  # energy parts first, as stacked
+    for index, ((_charge, name), style) in enumerate(sorted(styles.items(), key=lambda i: rank.get(i[0][0], 0))):
         legend.append(("  " if index else "") + "█ ", style=style)
         legend.append(name)
-    lines.append(Text("USD; ", style="dim") + legend if styles else Text("USD", style="dim"))
+    lines.append(legend)
     return Group(*lines)
 
 
