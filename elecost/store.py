@@ -700,3 +700,23 @@ def cost_totals(
         params,
     ).fetchone()
     return Decimal(repr(row[0])), int(row[1])
+
+
+def miner_cost_totals(
+    db: Database, start_s: int, end_s: int, location: str | None = None
+) -> list[tuple[str, str, Decimal, Decimal, int]]:
+    """(miner, location, kWh, cost [USD], covered seconds) of each miner's rows starting in [start_s, end_s).
+
+    One pass in SQLite, without the breakdowns: what a per-miner listing of a fleet needs. NOT
+    INDEXED on purpose, as in `summary.miner_totals`: a month of rows is most of the table.
+    """
+    where = "miner_ip != '' AND period_start_s >= ? AND period_start_s < ?" + (" AND location = ?" if location else "")
+    params: list[Any] = [start_s, end_s, *([location] if location else [])]
+    rows = db.execute(
+        "SELECT miner_ip, location, total(total_kwh), total(total_cost_usd), total(period_end_s - period_start_s) "
+        f"FROM costs NOT INDEXED WHERE {where} GROUP BY location, miner_ip ORDER BY location, miner_ip",
+        params,
+    )
+    return [
+        (miner, place, Decimal(repr(kwh)), Decimal(repr(usd)), int(seconds)) for miner, place, kwh, usd, seconds in rows
+    ]

@@ -30,3 +30,14 @@ def test_benchmark_runs_on_a_tiny_fleet() -> None:
         "database size",
     ):
         assert figure in printed, printed
+
+
+def test_report_benchmark_runs_on_a_tiny_fleet() -> None:
+    result = subprocess.run(
+        [sys.executable, str(BENCH.with_name("report.py")), "--miners", "3", "--days", "2", "--repeat", "1"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for figure in ("set-up:", "report --html (whole process):", "file size:", "Chromium"):  # opened, or not installed
+        assert figure in result.stdout, result.stdout

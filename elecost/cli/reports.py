@@ -57,11 +57,13 @@ def summary(
     by: Annotated[str, typer.Option("--by", help="Group by day, miner, location or period.")] = "day",
     miner: Annotated[str | None, typer.Option("--miner", help="One miner only.")] = None,
     location: LocationOption = None,
+    chart: Annotated[bool, typer.Option("--chart", help="Bars stacked by charge instead of the table.")] = False,
     json_out: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Totals over the last N days, grouped, with the TOU breakdown and the run rate."""
     from elecost.report import summary_json, summary_view
+    from elecost.report_chart import summary_chart
     from elecost.summary import cost_summary
 
     with exit_codes():
@@ -71,6 +73,8 @@ def summary(
         result = cost_summary(database, start, end, by=by, miner=miner, location=location, zone=zone)
         if json_out:
             show_json(summary_json(result, zone))
+        elif chart:
+            show(summary_chart(result, zone, by, days))
         else:
             for part in summary_view(result, zone, by, days):
                 show(part)
