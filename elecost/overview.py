@@ -19,7 +19,7 @@ from elecost.errors import UsageError
 from elecost.mining import Network, ProfitRow, profit
 from elecost.store import active_rates, budgets, miner_cost_totals
 from elecost.summary import cost_summary
-from elecost.tariffs.calc import CostRecord
+from elecost.tariffs.engine import CostRecord
 from elecost.tariffs.model import Tariff
 from elecost.tariffs.periods import billing_periods
 from elecost.tariffs.schedule import price_in_force

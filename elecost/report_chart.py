@@ -13,7 +13,7 @@ from elecost.instants import iso
 from elecost.report import cents
 from elecost.report_html import Segment, charge_segments
 from elecost.summary import Summary
-from elecost.tariffs.calc import CostRecord
+from elecost.tariffs.engine import CostRecord
 
 WIDTH = 80
 _ENERGY_STYLES = ("blue", "cyan", "bright_blue", "bright_cyan", "magenta", "bright_magenta")

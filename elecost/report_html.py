@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from html import escape
 from typing import ClassVar, NamedTuple
 from zoneinfo import ZoneInfo
@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from elecost.instants import iso
 from elecost.overview import MinerRow, Overview, Series
 from elecost.report import cents
-from elecost.tariffs.calc import CostRecord
+from elecost.tariffs.engine import DECIMAL_CONTEXT, KIND_ORDER, CostRecord
 from elecost.tariffs.model import Tariff
 
 ZERO = Decimal(0)
@@ -36,31 +36,31 @@ class Segment(NamedTuple):
 
 
 def charge_segments(record: CostRecord) -> list[Segment]:
-    """A cost record as the charges it is made of, summing exactly to its total.
+    """A cost record as the charges it is made of (its line items), summing exactly to its total.
 
-    Energy by TOU period or by tier block, then demand, then fixed (service) charges. The one
-    place that knows how a record breaks down: when records carry `lines`, read them here.
+    Energy by TOU period or tier, riders, each demand charge, fixed charges and the minimum bill,
+    each line's label merged across lines. A record without lines (a total read back from sums)
+    falls back to its energy, demand and service amounts.
     """
-    energy = record.energy_cost_usd
-    tou, tiers = record.tou_breakdown_usd, record.tier_breakdown_usd
-    # A record priced by TOU periods or by blocks has one breakdown; a total over several meters
-    # can have both, each covering its own meters' energy. Take what adds up to the energy.
-    choices = [{**tou, **tiers}, tou, tiers] if not tou.keys() & tiers.keys() else [tou, tiers]
-    parts = next((c for c in choices if c and _near(sum(c.values(), ZERO), energy, len(c))), tou or tiers)
-    segments = [Segment("energy", name, usd) for name, usd in parts.items()]
-    rest = energy - sum(parts.values(), ZERO)
-    if segments and _near(rest, ZERO, len(segments)):  # stored parts keep 1e-6 USD: absorb their rounding
-        segments[-1] = segments[-1]._replace(usd=segments[-1].usd + rest)
-    elif rest or not segments:
-        segments.append(Segment("energy", "Energy" if not segments else "Energy (other)", rest))
-    segments.append(Segment("demand", "Demand", record.demand_charge_usd))
-    segments.append(Segment("fixed", "Fixed", record.service_charge_usd))
-    return segments
-
-
-def _near(amount: Decimal, other: Decimal, parts: int) -> bool:
-    """Equal but for the rounding of `parts` amounts stored to the micro-dollar."""
-    return abs(amount - other) <= Decimal("0.000001") * parts
+    if not record.lines:
+        return [
+            Segment("energy", "Energy", record.energy_cost_usd),
+            Segment("demand", "Demand", record.demand_charge_usd),
+            Segment("fixed", "Fixed", record.service_charge_usd),
+        ]
+    merged: dict[tuple[str, str], Decimal] = {}
+    for line in sorted(record.lines, key=lambda line: KIND_ORDER.index(line.charge)):
+        kind = (
+            "energy"
+            if line.charge in ("energy", "rider")
+            else "demand"
+            if line.charge in ("demand", "coincident_peak")
+            else "fixed"
+        )
+        key = (kind, line.label)
+        with localcontext(DECIMAL_CONTEXT):
+            merged[key] = merged.get(key, ZERO) + line.usd
+    return [Segment(kind, label, usd) for (kind, label), usd in merged.items()]
 
 
 # --- the page --------------------------------------------------------------------------------
