@@ -128,3 +128,10 @@ def m003_inventory_and_budgets(db: Database) -> None:
 def m004_cost_rows_by_miner(db: Database) -> None:
     """Reports read the meter's rows (miner '') or one miner's by time: index them so."""
     db.execute("CREATE INDEX costs_by_miner_time ON costs (miner_ip, period_start_s)")
+
+
+@migrations(name="008_miner_addresses")
+def m008_miner_addresses(db: Database) -> None:
+    """Where a miner's API listens, when not at its name on port 4028 (NULL = the default)."""
+    db.execute("ALTER TABLE miners ADD COLUMN host TEXT")
+    db.execute("ALTER TABLE miners ADD COLUMN port INTEGER")
