@@ -146,6 +146,10 @@ def fleet_of(count: int) -> list[FakeMiner]:
 
 
 def main() -> None:
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # a listening socket per miner
     miners = fleet_of(int(sys.argv[1]))
     with FakeFleet(miners):
         print(json.dumps([{"kind": m.kind, "port": m.port, "power_w": m.power_w} for m in miners]), flush=True)
