@@ -525,8 +525,9 @@ def add_miner(db: Database, miner: Miner) -> None:
 def add_miners(db: Database, miners: Sequence[Miner], *, keep_listed: bool = False) -> int:
     """Add miners to the inventory in one transaction, or update them; how many were written.
 
-    With `keep_listed`, a miner already listed is left as it is (a scan does not overwrite the
-    nameplate data someone entered).
+    An update changes what is given and keeps the rest (nameplate power added after a scan keeps
+    the model the scan found). With `keep_listed`, a miner already listed is left as it is (a
+    scan does not overwrite what someone entered).
     """
     written = 0
     with write_transaction(db):
@@ -540,8 +541,8 @@ def add_miners(db: Database, miners: Sequence[Miner], *, keep_listed: bool = Fal
                 continue
             miner_id = new_miner_id(db, miner.location, miner.name)
             db.execute(
-                "UPDATE miners SET listed = 1, hashrate_th = ?, power_w = ?, model = ?, host = ?, port = ? "
-                "WHERE id = ?",
+                "UPDATE miners SET listed = 1, hashrate_th = coalesce(?, hashrate_th), power_w = coalesce(?, power_w), "
+                "model = coalesce(?, model), host = coalesce(?, host), port = coalesce(?, port) WHERE id = ?",
                 [miner.hashrate_th, miner.power_w, miner.model, miner.host, miner.port, miner_id],
             )
             written += 1

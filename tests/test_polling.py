@@ -211,3 +211,20 @@ def test_scan_finds_the_miners_on_a_loopback_network(elecost_db: Path) -> None:
         ("127.0.0.3", port, "none"),
         ("127.0.0.5", port, "api"),
     ]
+
+
+def test_adding_nameplate_power_after_a_scan_keeps_the_model_and_port() -> None:
+    assert run("miner", "add", "127.0.0.2", "--model", "Antminer S21", "--port", "14028", "--location", "Pecos")[0] == 0
+    assert run("miner", "add", "127.0.0.2", "--power-w", "3500", "--location", "Pecos")[0] == 0
+    out = run("miner", "list", "--json")[1]
+    assert json.loads(out) == [
+        {
+            "name": "127.0.0.2",
+            "location": "Pecos",
+            "hashrate_th": None,
+            "power_w": 3500.0,
+            "model": "Antminer S21",
+            "host": None,
+            "port": 14028,
+        }
+    ]
