@@ -91,7 +91,7 @@ def scan_readings(
     try:
         with opener(path) as handle:
             first = handle.read(1)
-            while first.isspace():
+            while first.isspace() or first == "\ufeff":  # a byte-order mark, as some utilities write
                 first = handle.read(1)
             handle.seek(0)
             if file_format is None and first not in "<{":

@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from elecost.cli import app
 from elecost.errors import Problem
-from elecost.meterdata import scan_greenbutton, scan_interval_csv, sniff_csv
+from elecost.meterdata import interval_power_w, scan_greenbutton, scan_interval_csv, sniff_csv
 
 DATA = Path(__file__).resolve().parent / "data"
 GREEN_BUTTON = DATA / "greenbutton_chicago.xml"  # 2026-03-08 (23 h) and 2026-11-01 (25 h), mWh
@@ -326,3 +328,39 @@ def test_format_option(pecos: None) -> None:
         "readings", "import", str(INTERVAL_CSV), "--format", "interval-csv", "--timezone", "America/Chicago"
     )
     assert (code, err) == (0, "imported 192 new readings, 0 already stored\n")
+
+
+def test_a_byte_order_mark_does_not_hide_a_green_button_file(write: Callable[[str, str], Path]) -> None:
+    path = write("bom.xml", "\ufeff" + GREEN_BUTTON.read_text(encoding="utf-8"))
+    code, out, _ = run("calc", "--readings", str(path), "--tariff", str(write("t.yaml", TARIFF)), "--json")
+    assert code == 0
+    assert Decimal(str(json.loads(out)["total_kwh"])) == Decimal("58555.053753")
+
+
+@given(
+    value=st.integers(min_value=0, max_value=10**10),
+    multiplier=st.integers(min_value=-3, max_value=3),
+    seconds=st.sampled_from([60, 300, 900, 1800, 3600]),
+)
+def test_interval_energy_survives_the_readings_row_exactly(value: int, multiplier: int, seconds: int) -> None:
+    energy_wh = Decimal(value).scaleb(multiplier)
+    power_w = interval_power_w(energy_wh, seconds)
+    assert Decimal(repr(power_w)) * seconds / 3600 == energy_wh  # as read_readings takes it back
+    assert round(Decimal(repr(power_w)) * 1000) == energy_wh * 3600 * 1000 / seconds  # as the store's mW
+
+
+@settings(max_examples=25, deadline=None)
+@given(day=st.dates(min_value=date(2026, 1, 1), max_value=date(2030, 12, 31)))
+def test_any_local_day_of_a_utility_csv_lands_on_its_utc_intervals(day: date) -> None:
+    start = datetime.combine(day, datetime.min.time(), CHICAGO)
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), CHICAGO)
+    instants = list(range(int(start.timestamp()), int(end.timestamp()), 900))
+    lines = ["DATE,START TIME,END TIME,USAGE (kWh)"]
+    for instant in instants:
+        local = datetime.fromtimestamp(instant, CHICAGO)
+        lines.append(f"{local:%m/%d/%Y},{local:%H:%M},{local + timedelta(minutes=14):%H:%M},1.25")
+    problems: list[Problem] = []
+    rows = list(scan_interval_csv(lines, "day.csv", CHICAGO, problems))
+    assert problems == []
+    assert [r[1] for r in rows] == instants  # 92, 96 or 100 intervals
+    assert {(r[2], r[5]) for r in rows} == {(5000.0, 900)}
