@@ -50,7 +50,6 @@ ESPI_WH = 72  # UnitSymbolKind: Wh
 ESPI_FORWARD = 1  # FlowDirectionKind: delivered to the customer
 ESPI_DELTA = 4  # AccumulationKind: deltaData, the energy of each interval
 _TYPE_FIELDS = ("uom", "powerOfTenMultiplier", "flowDirection", "accumulationBehaviour", "intervalLength")
-_RESOURCES = ("ReadingType", "MeterReading", "IntervalBlock")
 
 
 @dataclass
