@@ -47,6 +47,7 @@ def import_readings(
     skip_bad: bool = False,
     replace_stored: bool = False,
     open_text: TextOpener | None = None,
+    file_format: str | None = None,
 ) -> ImportResult:
     """Store every row of every file, or none.
 
@@ -54,6 +55,7 @@ def import_readings(
     A reading whose key is stored (or given earlier) with other values is a conflict. Bad rows
     and conflicts raise InputError and nothing is written, unless `skip_bad`, which writes the
     good rows and returns the bad ones in `skipped`; `replace_stored` overwrites on conflict.
+    `file_format` (see `scan_readings`) is told from each file where None.
     """
     problems: list[Problem] = []
     conflicts: list[tuple[int, int]] = []
@@ -81,7 +83,7 @@ def import_readings(
             seen, low, high = 0, counts[1], counts[2]
             for path in paths:
                 for _, timestamp_s, power_w, miner, place, duration_s in scan_readings(
-                    path, timezone, problems, open_text
+                    path, timezone, problems, open_text, file_format
                 ):
                     miner_id = ids.get((place, miner)) or resolve(place, miner)
                     if timestamp_s < low:
@@ -93,7 +95,9 @@ def import_readings(
             counts[:] = [seen, low, high]
 
         written = write_readings(db, rows(), replace=replace_stored, conflicts=conflicts)
-        clashes = _conflict_problems(db, paths, timezone, location, fallback, conflicts) if conflicts else []
+        clashes = (
+            _conflict_problems(db, paths, timezone, location, fallback, conflicts, file_format) if conflicts else []
+        )
         if not replace_stored:
             problems.extend(clashes)
         if problems and not skip_bad:
@@ -114,6 +118,7 @@ def _conflict_problems(
     location: str | None,
     fallback: list[str],
     conflicts: list[tuple[int, int]],
+    file_format: str | None = None,
 ) -> list[Problem]:
     """The file lines behind the conflicting keys: a second reading of the file's own, or one
     that differs from what was stored before the import. Only read again when there are some."""
@@ -121,7 +126,7 @@ def _conflict_problems(
     clashing = Counter((names[miner_id], timestamp_s) for miner_id, timestamp_s in conflicts)
     lines: dict[tuple[tuple[str, str], int], list[tuple[str, int]]] = {}
     for path in paths:
-        for line, timestamp_s, _, miner, place, _ in scan_readings(path, timezone, []):
+        for line, timestamp_s, _, miner, place, _ in scan_readings(path, timezone, [], None, file_format):
             key = ((place or location or (fallback[0] if fallback else ""), miner), timestamp_s)
             if key in clashing:
                 lines.setdefault(key, []).append((str(path), line))

@@ -173,3 +173,10 @@ def m005_charges_and_lines(db: Database) -> None:
         "FROM costs GROUP BY location"
     )
     db.execute("DELETE FROM costs")
+
+
+@migrations(name="008_miner_addresses")
+def m008_miner_addresses(db: Database) -> None:
+    """Where a miner's API listens, when not at its name on port 4028 (NULL = the default)."""
+    db.execute("ALTER TABLE miners ADD COLUMN host TEXT")
+    db.execute("ALTER TABLE miners ADD COLUMN port INTEGER")

@@ -58,35 +58,50 @@ Row = tuple[int, int, float, str, "str | None", "int | None"]  # line, timestamp
 
 
 def read_readings(
-    path: Path, zone: ZoneInfo | None, open_text: TextOpener | None = None
+    path: Path, zone: ZoneInfo | None, open_text: TextOpener | None = None, file_format: str | None = None
 ) -> tuple[list[Reading], list[Problem]]:
-    """Parse a CSV or JSON Lines readings file: the good readings and a problem per bad row."""
+    """Parse a readings file (see `scan_readings`): the good readings and a problem per bad row."""
     problems: list[Problem] = []
     source = str(path)
     readings = [
         Reading(source, line, ts, Decimal(repr(power)), miner, location, duration)
-        for line, ts, power, miner, location, duration in scan_readings(path, zone, problems, open_text)
+        for line, ts, power, miner, location, duration in scan_readings(path, zone, problems, open_text, file_format)
     ]
     return readings, problems
 
 
 def scan_readings(
-    path: Path, zone: ZoneInfo | None, problems: list[Problem], open_text: TextOpener | None = None
+    path: Path,
+    zone: ZoneInfo | None,
+    problems: list[Problem],
+    open_text: TextOpener | None = None,
+    file_format: str | None = None,
 ) -> Iterator[Row]:
-    """Stream the good rows of a CSV or JSON Lines readings file; each bad row adds a problem.
+    """Stream the good rows of a readings file; each bad row adds a problem.
 
     Streaming keeps memory flat for files of millions of rows. `open_text` opens the file as
-    text (the CLI passes one that shows a progress bar).
+    text (the CLI passes one that shows a progress bar). `file_format` is one of
+    `meterdata.FORMATS`; None tells it from the file: `<` starts Green Button XML, `{` JSON Lines,
+    and a CSV's header tells readings from a utility's interval data.
     """
+    from elecost import meterdata
+
     opener = open_text or (lambda p: p.open(encoding="utf-8", newline=""))
     source = str(path)
     try:
         with opener(path) as handle:
             first = handle.read(1)
-            while first.isspace():
+            while first.isspace() or first == "\ufeff":  # a byte-order mark, as some utilities write
                 first = handle.read(1)
             handle.seek(0)
-            if first == "{":
+            if file_format is None and first not in "<{":
+                file_format = meterdata.sniff_csv([handle.readline() for _ in range(meterdata.HEADER_SEARCH_LINES)])
+                handle.seek(0)
+            if file_format == "greenbutton" or (file_format is None and first == "<"):
+                yield from meterdata.scan_greenbutton(handle, source, problems)
+            elif file_format == "interval-csv":
+                yield from meterdata.scan_interval_csv(handle, source, zone, problems)
+            elif first == "{":
                 yield from _json_rows(handle, source, zone, problems)
             else:
                 yield from _csv_rows(handle, source, zone, problems)

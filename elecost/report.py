@@ -313,10 +313,12 @@ def bill_view(rows: Sequence[tuple[Tariff, CostRecord]]) -> list[RenderableType]
 def miners_table(miners: Sequence[Miner]) -> Table:
     """The miner inventory."""
     table = Table(title="Miners", title_justify="left")
-    for column in ("name", "location", "model", "TH/s", "W", "J/TH"):
+    addressed = any(m.host or m.port for m in miners)  # the API column only where some miner needs it
+    for column in ("name", "location", "model", "TH/s", "W", "J/TH", *(("API",) if addressed else ())):
         table.add_column(column, justify="right" if column in ("TH/s", "W", "J/TH") else "left")
     for miner in miners:
         efficiency = f"{miner.power_w / miner.hashrate_th:.1f}" if miner.power_w and miner.hashrate_th else ""
+        api = (f"{miner.host or miner.name}:{miner.port or 4028}",) if addressed else ()
         table.add_row(
             miner.name,
             miner.location,
@@ -324,6 +326,7 @@ def miners_table(miners: Sequence[Miner]) -> Table:
             f"{miner.hashrate_th:g}" if miner.hashrate_th is not None else "",
             f"{miner.power_w:g}" if miner.power_w is not None else "",
             efficiency,
+            *api,
         )
     return table
 

@@ -627,23 +627,48 @@ def take_dirty(db: Database) -> dict[str, tuple[int, int]]:
 
 @dataclass(frozen=True)
 class Miner:
-    """A miner in the inventory: nameplate hashrate and power (None where not given)."""
+    """A miner in the inventory: nameplate hashrate and power (None where not given), and where
+    its API listens when that is not its name on port 4028 (None = the default)."""
 
     name: str
     location: str
     hashrate_th: float | None
     power_w: float | None
     model: str | None
+    host: str | None = None
+    port: int | None = None
 
 
 def add_miner(db: Database, miner: Miner) -> None:
     """Add a miner to the inventory, or update its nameplate data."""
+    add_miners(db, [miner])
+
+
+def add_miners(db: Database, miners: Sequence[Miner], *, keep_listed: bool = False) -> int:
+    """Add miners to the inventory in one transaction, or update them; how many were written.
+
+    An update changes what is given and keeps the rest (nameplate power added after a scan keeps
+    the model the scan found). With `keep_listed`, a miner already listed is left as it is (a
+    scan does not overwrite what someone entered).
+    """
+    written = 0
     with write_transaction(db):
-        miner_id = new_miner_id(db, miner.location, miner.name)
-        db.execute(
-            "UPDATE miners SET listed = 1, hashrate_th = ?, power_w = ?, model = ? WHERE id = ?",
-            [miner.hashrate_th, miner.power_w, miner.model, miner_id],
+        listed = (
+            {(loc, name) for loc, name in db.execute("SELECT location, name FROM miners WHERE listed")}
+            if keep_listed
+            else set()
         )
+        for miner in miners:
+            if (miner.location, miner.name) in listed:
+                continue
+            miner_id = new_miner_id(db, miner.location, miner.name)
+            db.execute(
+                "UPDATE miners SET listed = 1, hashrate_th = coalesce(?, hashrate_th), power_w = coalesce(?, power_w), "
+                "model = coalesce(?, model), host = coalesce(?, host), port = coalesce(?, port) WHERE id = ?",
+                [miner.hashrate_th, miner.power_w, miner.model, miner.host, miner.port, miner_id],
+            )
+            written += 1
+    return written
 
 
 def remove_miner(db: Database, name: str, location: str | None) -> int:
@@ -654,7 +679,9 @@ def remove_miner(db: Database, name: str, location: str | None) -> int:
         params.append(location)
     with write_transaction(db):
         cursor = db.execute(
-            f"UPDATE miners SET listed = 0, hashrate_th = NULL, power_w = NULL, model = NULL WHERE {where}", params
+            "UPDATE miners SET listed = 0, hashrate_th = NULL, power_w = NULL, model = NULL, host = NULL, port = NULL "
+            f"WHERE {where}",
+            params,
         )
     return cursor.rowcount
 
@@ -666,7 +693,9 @@ def list_miners(db: Database, location: str | None = None) -> list[Miner]:
         where += " AND location = ?"
         params.append(location)
     rows = db.execute(
-        f"SELECT name, location, hashrate_th, power_w, model FROM miners WHERE {where} ORDER BY location, name", params
+        f"SELECT name, location, hashrate_th, power_w, model, host, port FROM miners WHERE {where} "
+        "ORDER BY location, name",
+        params,
     )
     return [Miner(*row) for row in rows]
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 # isort: off
 # Import order is the order of the help's panels: price, track, decide.
 from elecost.cli import calc, rates, readings, reports, overview
-from elecost.cli import decide
+from elecost.cli import decide, miners
 from elecost.cli.common import app
 
 # isort: on
 
-__all__ = ["app", "calc", "decide", "main", "overview", "rates", "readings", "reports"]
+__all__ = ["app", "calc", "decide", "main", "miners", "overview", "rates", "readings", "reports"]
 
 
 def main() -> None:

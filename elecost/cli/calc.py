@@ -13,11 +13,13 @@ if TYPE_CHECKING:
 
 from elecost.cli.common import (
     DbOption,
+    FormatOption,
     JsonOption,
     LocationOption,
     app,
     decimal_option,
     exit_codes,
+    format_option,
     instant_option,
     open_database,
     report_gaps,
@@ -49,7 +51,10 @@ def calc(
     start: Annotated[
         str | None, typer.Option("--start", help="Start (ISO; a date is local midnight) [default: now].")
     ] = None,
-    readings: Annotated[Path | None, typer.Option("--readings", help="A readings file (CSV or JSON Lines).")] = None,
+    readings: Annotated[
+        Path | None,
+        typer.Option("--readings", help="A readings file (CSV, JSON Lines, Green Button XML, utility interval CSV)."),
+    ] = None,
     tariff: Annotated[Path | None, typer.Option("--tariff", help="A tariff file.")] = None,
     rate: Annotated[str | None, typer.Option("--rate", help="A stored rate by name.")] = None,
     location: LocationOption = None,
@@ -57,6 +62,7 @@ def calc(
     max_gap: Annotated[
         int | None, typer.Option("--max-gap", help="Longest gap billed [s] [default: 3x median spacing].")
     ] = None,
+    file_format: FormatOption = None,
     json_out: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -74,7 +80,7 @@ def calc(
         if readings is not None:
             if power is not None or hours is not None or start is not None:
                 raise UsageError("give --readings, or --power and --hours, not both")
-            rows, problems = read_readings(readings, zone_option(timezone))
+            rows, problems = read_readings(readings, zone_option(timezone), None, format_option(file_format))
             if problems:
                 raise InputError(problems)
             if not rows:

@@ -45,6 +45,12 @@ DbOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON alone on stdout.")]
 LocationOption = Annotated[str | None, typer.Option("--location", "-l", help="Location (meter).")]
+FormatOption = Annotated[
+    str | None,
+    typer.Option(
+        "--format", help="greenbutton, interval-csv or readings [default: told from the file's start or header]."
+    ),
+]
 
 
 def _version(value: bool) -> None:
@@ -152,6 +158,16 @@ def instant_option(text: str, zone: ZoneInfo, option: str) -> int:
 def optional_instant(text: str | None, zone: ZoneInfo, option: str) -> int | None:
     """An instant option that may be left out."""
     return None if text is None else instant_option(text, zone, option)
+
+
+def format_option(name: str | None) -> str | None:
+    """A readings file format (`--format`), checked."""
+    from elecost.errors import UsageError
+    from elecost.meterdata import FORMATS
+
+    if name is not None and name not in FORMATS:
+        raise UsageError(f"--format: must be one of {', '.join(FORMATS)}, got {name!r}")
+    return name
 
 
 def zone_option(name: str | None) -> ZoneInfo | None:

@@ -75,22 +75,37 @@ def network_option(
 
 @miner_app.command("add")
 def miner_add(
-    name: Annotated[str, typer.Argument(help="Name or IP, as in the readings' miner column.")],
+    name: Annotated[
+        str, typer.Argument(help="Name or IP, as in the readings' miner column; or a range, 10.0.0.10-10.0.0.50.")
+    ],
     hashrate_th: Annotated[float | None, typer.Option("--hashrate-th", min=0.0, help="Hashrate [TH/s].")] = None,
     power_w: Annotated[float | None, typer.Option("--power-w", min=0.0, help="Nameplate power [W].")] = None,
     model: Annotated[str | None, typer.Option("--model", help="Model, e.g. S21.")] = None,
     location: LocationOption = None,
+    host: Annotated[str | None, typer.Option("--host", help="Address of its API [default: the name].")] = None,
+    port: Annotated[
+        int | None, typer.Option("--port", min=1, max=65535, help="Port of its API [default: 4028].")
+    ] = None,
     db: DbOption = None,
 ) -> None:
-    """Add a miner to the inventory (or update it)."""
+    """Add a miner (or a range of IPs) to the inventory, or update it."""
+    from elecost.errors import UsageError
     from elecost.importer import only_active_location
-    from elecost.store import Miner, add_miner
+    from elecost.minerapi import address_range
+    from elecost.store import Miner, add_miners
 
     with exit_codes():
+        try:
+            names = address_range(name)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        if names is not None and host is not None:
+            raise UsageError("--host gives one miner's address; a range names its own addresses")
         database = open_database(db)
         place = location or only_active_location(database)
-        add_miner(database, Miner(name, place, hashrate_th, power_w, model))
-        note(f"miner {name!r} at {place!r}: {hashrate_th or '?'} TH/s, {power_w or '?'} W")
+        add_miners(database, [Miner(n, place, hashrate_th, power_w, model, host, port) for n in names or [name]])
+        who = f"{len(names)} miners {names[0]} to {names[-1]}" if names else f"miner {name!r}"
+        note(f"{who} at {place!r}: {hashrate_th or '?'} TH/s, {power_w or '?'} W")
 
 
 @miner_app.command("list")

@@ -14,9 +14,11 @@ if TYPE_CHECKING:
 
 from elecost.cli.common import (
     DbOption,
+    FormatOption,
     LocationOption,
     app,
     exit_codes,
+    format_option,
     note,
     open_database,
     optional_instant,
@@ -29,11 +31,14 @@ from elecost.cli.common import (
 
 @readings_app.command("import")
 def readings_import(
-    files: Annotated[list[Path], typer.Argument(help="CSV or JSON Lines files.")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Readings CSV or JSON Lines, Green Button XML, or a utility's interval CSV.")
+    ],
     location: LocationOption = None,
     timezone: Annotated[str | None, typer.Option("--timezone", help="Zone for timestamps without an offset.")] = None,
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Store the good rows, list the bad ones.")] = False,
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite stored readings that differ.")] = False,
+    file_format: FormatOption = None,
     db: DbOption = None,
 ) -> None:
     """Store readings; a bad row means nothing is written (unless --skip-bad)."""
@@ -48,6 +53,7 @@ def readings_import(
             skip_bad=skip_bad,
             replace_stored=replace,
             open_text=_progress_opener(),
+            file_format=format_option(file_format),
         )
         for problem in result.skipped:
             note(f"skipped: {problem}")
