@@ -485,5 +485,5 @@ def export_csv(costs: Sequence[CostRecord], bills: Sequence[tuple[Tariff, CostRe
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["kind", *keys])
     for kind, data in rows:
-        writer.writerow([kind, *(json.dumps(data[k]) if isinstance(data[k], dict) else data[k] for k in keys)])
+        writer.writerow([kind, *(json.dumps(data[k]) if isinstance(data[k], dict | list) else data[k] for k in keys)])
     return out.getvalue()
