@@ -28,7 +28,7 @@ from elecost.tariffs.load import tariff_from_mapping
 from elecost.tariffs.model import Tariff
 from elecost.tariffs.usage import Load
 
-ur5 = pytest.importorskip("PySAM.Utilityrate5", reason="the test extra installs nrel-pysam")
+from pysam_runner import monthly_bills
 
 YEAR = 2018
 YEAR_START = int(datetime(YEAR, 1, 1, tzinfo=UTC).timestamp())
@@ -114,39 +114,23 @@ def random_case(seed: int) -> Case:
 
 
 def pysam_months(case: Case) -> dict[str, list[float]]:
-    model = ur5.new()
-    model.Lifetime.analysis_period = 1
-    model.Lifetime.system_use_lifetime_output = 0
-    model.Lifetime.inflation_rate = 0
-    model.SystemOutput.gen = [0.0] * len(case.load_kw)
-    model.SystemOutput.degradation = [0]
-    model.Load.load = case.load_kw
-    rates = model.ElectricityRates
-    rates.ur_metering_option = 4
-    rates.ur_en_ts_sell_rate = 0
-    rates.ur_en_ts_buy_rate = 0
-    rates.ur_ec_tou_mat = case.energy_matrix
-    rates.ur_ec_sched_weekday = case.weekday
-    rates.ur_ec_sched_weekend = case.weekend
-    rates.ur_monthly_fixed_charge = 0
-    rates.ur_monthly_min_charge = 0
-    rates.ur_annual_min_charge = 0
     demand = float(case.tariff.demand_charge_usd_per_kw)
-    rates.ur_dc_enable = 1 if demand else 0
-    rates.ur_dc_flat_mat = [[month, 1, UNBOUNDED, demand] for month in range(12)]
-    rates.ur_dc_sched_weekday = [[1] * 24 for _ in range(12)]
-    rates.ur_dc_sched_weekend = [[1] * 24 for _ in range(12)]
-    rates.ur_dc_tou_mat = [[1, 1, UNBOUNDED, 0.0]]
-    rates.rate_escalation = [0]
-    rates.ur_nm_yearend_sell_rate = 0
-    rates.ur_sell_eq_buy = 0
-    model.execute()
-    out = model.Outputs
-    return {
-        "energy": list(out.charge_w_sys_ec_ym[1]),
-        "demand": list(out.charge_w_sys_dc_fixed_ym[1]),
-        "total": list(out.utility_bill_w_sys_ym[1]),
-    }
+    return monthly_bills(
+        case.load_kw,
+        {
+            "ur_metering_option": 4,
+            "ur_ec_tou_mat": case.energy_matrix,
+            "ur_ec_sched_weekday": case.weekday,
+            "ur_ec_sched_weekend": case.weekend,
+            "ur_monthly_fixed_charge": 0,
+            "ur_monthly_min_charge": 0,
+            "ur_dc_enable": 1 if demand else 0,
+            "ur_dc_flat_mat": [[month, 1, UNBOUNDED, demand] for month in range(12)],
+            "ur_dc_sched_weekday": [[1] * 24 for _ in range(12)],
+            "ur_dc_sched_weekend": [[1] * 24 for _ in range(12)],
+            "ur_dc_tou_mat": [[1, 1, UNBOUNDED, 0.0]],
+        },
+    )
 
 
 def elecost_months(case: Case) -> list[CostRecord]:
@@ -168,6 +152,6 @@ def test_monthly_bills_equal_pysam(seed: int) -> None:
         days = calendar.monthrange(YEAR, month + 1)[1]
         assert record.service_charge_usd == case.tariff.daily_service_charge_usd * days
         assert float(record.energy_cost_usd) == pytest.approx(theirs["energy"][month], abs=CENT_FRACTION)
-        assert float(record.demand_charge_usd) == pytest.approx(theirs["demand"][month], abs=CENT_FRACTION)
+        assert float(record.demand_charge_usd) == pytest.approx(theirs["flat"][month], abs=CENT_FRACTION)
         expected_total = theirs["total"][month] + float(record.service_charge_usd)
         assert float(record.total_cost_usd) == pytest.approx(expected_total, abs=CENT_FRACTION)

@@ -26,7 +26,7 @@ from elecost.tariffs.load import tariff_from_mapping
 from elecost.tariffs.model import Tariff
 from elecost.tariffs.usage import Load
 
-ur5 = pytest.importorskip("PySAM.Utilityrate5", reason="the test extra installs nrel-pysam")
+from pysam_runner import monthly_bills
 
 YEAR_START = int(datetime(2018, 1, 1, tzinfo=UTC).timestamp())
 UNBOUNDED = 1e38
@@ -159,36 +159,9 @@ def random_case(seed: int) -> Case:
 
 
 def pysam_months(case: Case) -> dict[str, list[float]]:
-    model = ur5.new()
-    model.Lifetime.analysis_period = 1
-    model.Lifetime.system_use_lifetime_output = 0
-    model.Lifetime.inflation_rate = 0
-    model.SystemOutput.gen = [0.0] * len(case.load_kw)
-    model.SystemOutput.degradation = [0]
-    model.Load.load = case.load_kw
-    rates = model.ElectricityRates
     # Net metering (monthly): PySAM then shares each tier among the TOU periods by their kWh, as
     # the contract bills; its hourly options (2-4) fill tiers in time order instead.
-    rates.ur_metering_option = 0
-    rates.ur_en_ts_sell_rate = 0
-    rates.ur_en_ts_buy_rate = 0
-    rates.ur_annual_min_charge = 0
-    rates.ur_dc_enable = 1
-    rates.rate_escalation = [0]
-    rates.ur_nm_yearend_sell_rate = 0
-    rates.ur_sell_eq_buy = 0
-    for key, value in case.inputs.items():
-        setattr(rates, key, value)
-    model.execute()
-    out = model.Outputs
-    return {
-        "energy": list(out.charge_w_sys_ec_ym[1]),
-        "flat": list(out.charge_w_sys_dc_fixed_ym[1]),
-        "tou": list(out.charge_w_sys_dc_tou_ym[1]),
-        "fixed": list(out.charge_w_sys_fixed_ym[1]),
-        "minimum": list(out.charge_w_sys_minimum_ym[1]),
-        "total": list(out.utility_bill_w_sys_ym[1]),
-    }
+    return monthly_bills(case.load_kw, {"ur_metering_option": 0, "ur_dc_enable": 1, **case.inputs})
 
 
 def elecost_months(case: Case) -> list[CostRecord]:

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from elecost.tariffs.model import DemandCharge, FixedCharge, Tariff, Tier
+from elecost.tariffs.model import FixedCharge, Tariff, Tier
 from elecost.tariffs.periods import local_date, local_days
 
 ZERO = Decimal(0)
@@ -129,11 +129,6 @@ def rider_lines(tariff: Tariff, kwh: Decimal, month: int) -> list[Line]:
         for index, rider in enumerate(tariff.riders)
         if kwh and month in rider.months
     ]
-
-
-def demand_usd_per_s(charge: DemandCharge, billed_kw: Decimal, period_s: int) -> Decimal:
-    """A demand charge's amount for its billing period, per second of the period."""
-    return charge.usd(billed_kw) / period_s
 
 
 def fixed_lines(charges: tuple[FixedCharge, ...], zone: ZoneInfo, start: int, end: int, period_s: int) -> list[Line]:

@@ -31,7 +31,6 @@ from elecost.tariffs.charges import (
     SERVICE_KINDS,
     ZERO,
     Line,
-    demand_usd_per_s,
     energy_lines,
     fixed_lines,
     ladder_amounts,
@@ -358,7 +357,7 @@ def _spread_charges(
         billed = max(prior.billed_kw.get(index, ZERO), charge_peaks[index])
         if charge.ratchet is not None:
             billed = max(billed, charge.ratchet.pct / 100 * context.ratchet_kw.get(index, ZERO))
-        per_s = demand_usd_per_s(charge, billed, period_s)
+        per_s = charge.usd(billed) / period_s
         out.append((Line("demand", charge.name, billed, "kW", ZERO, index), per_s))
     if tariff.coincident_peak is not None and context.coincident_kw is not None:
         usd_per_kw = tariff.coincident_peak.usd_per_kw
