@@ -152,3 +152,33 @@ def test_a_miner_with_a_single_reading_costs_the_same_in_calc_and_in_bill(tmp_pa
     assert calc["total_kwh"] == 3.5  # a: 12 x 5 min x 3 kW; b: 5 min x 6 kW
     assert [b["total_kwh"] for b in bills] == [3.5]
     assert bills[0]["total_cost_usd"] == calc["total_cost_usd"] == 0.35
+
+
+def test_whole_meter_readings_beside_miners_leave_the_site_overhead_its_own_rows(tmp_path: Path) -> None:
+    """A 10 kW meter and two 3 kW miners for an hour: the miners' rows and the overhead's (4 kWh:
+    cooling, losses, lights) add up to the meter's, in cost rows and in the summary by miner."""
+    rows = ["timestamp,miner,power_w"]
+    for minute in range(0, 60, 5):
+        rows += [
+            f"2026-11-10T00:{minute:02d}:00Z,{miner},{watts}"
+            for miner, watts in (("", 10000), ("a", 3000), ("b", 3000))
+        ]
+    (tmp_path / "r.csv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "flat.yaml").write_text(FLAT)
+    runner = CliRunner()
+    for args in (
+        ["rate", "add", str(tmp_path / "flat.yaml")],
+        ["rate", "activate", "Flat"],
+        ["readings", "import", str(tmp_path / "r.csv")],
+        ["record"],
+    ):
+        assert runner.invoke(app, args).exit_code == 0
+    result = runner.invoke(app, ["summary", "--by", "miner", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert (summary["total_kwh"], summary["total_cost_usd"]) == (10.0, 1.0)
+    assert [(g["group"], g["total_kwh"], g["total_cost_usd"]) for g in summary["groups"]] == [
+        ("(site overhead)", 4.0, 0.4),
+        ("a", 3.0, 0.3),
+        ("b", 3.0, 0.3),
+    ]

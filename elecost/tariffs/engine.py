@@ -256,11 +256,65 @@ def _price(
         )
         reporting = Counter(hour for energy, _ in tallies.values() for hour in {hour for hour, _ in energy})
         rows = list(meter_rows)
-        for name in sorted(tallies) if miner_rows else ():
-            energy, windows = tallies[name]
-            own_peaks = hourly_peaks_kw(windows, window_s, low, high, first_hour)
-            rows.extend(_miner_rows(tariff, zone, name, energy, own_peaks, hours, meter_rows, reporting))
+        if miner_rows and (tallies or "" in clipped):
+            for name in sorted(tallies):
+                energy, windows = tallies[name]
+                own_peaks = hourly_peaks_kw(windows, window_s, low, high, first_hour)
+                rows.extend(_miner_rows(tariff, zone, name, energy, own_peaks, hours, meter_rows, reporting))
+            if tallies:
+                rows.extend(_overhead_rows(tariff, meter_rows, rows[len(meter_rows) :], "" in clipped, reporting))
     return rows, peaks
+
+
+SITE_OVERHEAD = "(site overhead)"
+
+
+def _overhead_rows(
+    tariff: Tariff,
+    meter_rows: Sequence[CostRecord],
+    miner_rows: Sequence[CostRecord],
+    metered: bool,
+    reporting: Mapping[int, int],
+) -> list[CostRecord]:
+    """What the meter's hours hold beyond their miners' rows, as rows of their own.
+
+    With whole-meter readings beside the miners', the meter's energy is more than its miners' (PSU
+    losses, cooling, lights): the remainder of every hour is the site's overhead. Without them, an
+    hour in which no miner reported still pays its fixed and demand share: that too is overhead.
+    So miner rows and overhead rows always add up to the meter's rows.
+    """
+    by_start: dict[int, list[CostRecord]] = {}
+    for row in miner_rows:
+        by_start.setdefault(row.period_start_s, []).append(row)
+    out = []
+    for index, meter in enumerate(meter_rows):
+        if not metered and reporting.get(index):
+            continue
+        lines = {_key(line): line for line in meter.lines}
+        energy_kwh = meter.energy_kwh
+        for row in by_start.get(meter.period_start_s, []):
+            energy_kwh -= row.energy_kwh
+            for line in row.lines:
+                key = _key(line)
+                held = lines.get(key) or line._replace(quantity=ZERO, usd=ZERO)
+                lines[key] = held._replace(quantity=held.quantity - line.quantity, usd=held.usd - line.usd)
+        out.append(
+            of_lines(
+                tariff.name,
+                tariff.location,
+                SITE_OVERHEAD,
+                meter.period_start_s,
+                meter.period_end_s,
+                energy_kwh,
+                ZERO,
+                list(lines.values()),
+            )
+        )
+    return out
+
+
+def _key(line: Line) -> tuple[str, str, str, int, str, str]:
+    return (line.charge, line.label, line.unit, line.part, line.period, line.tier)
 
 
 def demand_peaks_kw(
