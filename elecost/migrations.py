@@ -128,3 +128,30 @@ def m003_inventory_and_budgets(db: Database) -> None:
 def m004_cost_rows_by_miner(db: Database) -> None:
     """Reports read the meter's rows (miner '') or one miner's by time: index them so."""
     db.execute("CREATE INDEX costs_by_miner_time ON costs (miner_ip, period_start_s)")
+
+
+@migrations(name="007_prices_and_peaks")
+def m007_prices_and_peaks(db: Database) -> None:
+    """Wholesale price series per market, exact as integer micro-USD per MWh (sqlite-utils would
+    write a Decimal as REAL), and the named sets of system coincident-peak intervals."""
+    db.execute(
+        """
+        CREATE TABLE prices (
+            market TEXT NOT NULL,
+            start_s INTEGER NOT NULL,
+            end_s INTEGER NOT NULL,
+            price_uusd_per_mwh INTEGER NOT NULL,
+            PRIMARY KEY (market, start_s)
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE peaks (
+            name TEXT NOT NULL,
+            start_s INTEGER NOT NULL,
+            end_s INTEGER NOT NULL,
+            PRIMARY KEY (name, start_s)
+        ) WITHOUT ROWID
+        """
+    )

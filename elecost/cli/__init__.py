@@ -7,13 +7,13 @@ from __future__ import annotations
 
 # isort: off
 # Import order is the order of the help's panels: price, track, decide.
-from elecost.cli import calc, rates, readings, reports
+from elecost.cli import calc, rates, markets, readings, reports
 from elecost.cli import decide
 from elecost.cli.common import app
 
 # isort: on
 
-__all__ = ["app", "calc", "decide", "main", "rates", "readings", "reports"]
+__all__ = ["app", "calc", "decide", "main", "markets", "rates", "readings", "reports"]
 
 
 def main() -> None:

@@ -1,0 +1,107 @@
+"""System coincident peaks (e.g. ERCOT's 4CP): peak files, the site's load in each peak, and its charge.
+
+A coincident-peak charge bills, each month, `usd_per_kw` times the mean over a year's peaks of the
+site's average kW in each peak interval (contract section 7). So each peak adds
+`usd_per_kw x site_kw / peaks in its year` to every month's bill: what one missed curtailment costs.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlite_utils import Database
+
+from elecost.errors import InputError, Problem
+from elecost.instants import parse_instant
+from elecost.price_store import PeakRow, peak_intervals
+from elecost.store import stored_milli_loads
+
+DEFAULT_INTERVAL_MINUTES = 15
+
+
+def read_peaks(source: str, lines: Iterable[str], zone: ZoneInfo | None = None) -> list[PeakRow]:
+    """Parse a peaks CSV: `timestamp` or `interval_start` (each a peak interval's start) and an
+    optional `interval_minutes` (default 15). InputError with every bad row."""
+    reader = csv.DictReader(line.removeprefix("\ufeff") for line in lines)
+    fields = [name.strip() for name in reader.fieldnames or []]
+    reader.fieldnames = fields
+    column = "interval_start" if "interval_start" in fields else "timestamp" if "timestamp" in fields else None
+    if column is None:
+        raise InputError([Problem(source, 1, "header", f"needs a timestamp or interval_start column, got {fields}")])
+    rows, problems = [], []
+    for line, values in enumerate(reader, start=2):
+        text = (values.get(column) or "").strip()
+        if not text:
+            continue
+        try:
+            start = parse_instant(text, zone)
+        except ValueError as exc:
+            problems.append(Problem(source, line, column, str(exc)))
+            continue
+        minutes_text = (values.get("interval_minutes") or "").strip()
+        minutes = int(minutes_text) if minutes_text.isdigit() else DEFAULT_INTERVAL_MINUTES if not minutes_text else 0
+        if minutes <= 0:
+            problems.append(Problem(source, line, "interval_minutes", f"must be a whole number > 0: {minutes_text!r}"))
+            continue
+        rows.append(PeakRow(source, line, start, start + minutes * 60))
+    if problems:
+        raise InputError(problems)
+    return rows
+
+
+@dataclass(frozen=True)
+class PeakLoad:
+    """A peak interval and the site's average power in it; `no_readings` when nothing was read there
+    (the site then counts as 0 kW, which the report flags)."""
+
+    name: str
+    start_s: int
+    end_s: int
+    site_kw: Decimal
+    no_readings: bool
+
+
+def site_kw(db: Database, location: str, start_s: int, end_s: int) -> tuple[Decimal, bool]:
+    """The site's average power [kW] over [start_s, end_s), and whether no reading covers any of it.
+
+    The site is its meter (miner '') where it has meter readings there, else the sum of its miners.
+    Uncovered time counts as 0 kW.
+    """
+    loads = stored_milli_loads(db, location, start_s, end_s)
+    chosen = {"": loads[""]} if loads.get("") else loads
+    milli_ws = 0
+    covered = False
+    for intervals in chosen.values():
+        for start, end, power_mw in intervals:
+            overlap = min(end, end_s) - max(start, start_s)
+            if overlap > 0:
+                milli_ws += power_mw * overlap
+                covered = True
+    return Decimal(milli_ws) / (end_s - start_s) / 1_000_000, not covered
+
+
+def peak_loads(db: Database, location: str, name: str | None = None) -> list[PeakLoad]:
+    """Each stored peak (of one named set, or all) with the site's average kW in it."""
+    return [
+        PeakLoad(peak, start, end, *site_kw(db, location, start, end)) for peak, start, end in peak_intervals(db, name)
+    ]
+
+
+def peak_year(start_s: int, zone: ZoneInfo) -> int:
+    """The calendar year (local) a peak belongs to."""
+    return datetime.fromtimestamp(start_s, UTC).astimezone(zone).year
+
+
+def usd_per_month(peaks: Sequence[PeakLoad], usd_per_kw: Decimal | None, zone: ZoneInfo) -> list[Decimal | None]:
+    """What each peak adds to every monthly bill of the coming year [USD]: usd_per_kw x site_kw /
+    the number of peaks of its set in its year (the charge bills their mean). None without a rate."""
+    if usd_per_kw is None:
+        return [None] * len(peaks)
+    counts = Counter((peak.name, peak_year(peak.start_s, zone)) for peak in peaks)
+    return [usd_per_kw * peak.site_kw / counts[(peak.name, peak_year(peak.start_s, zone))] for peak in peaks]
