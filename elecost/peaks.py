@@ -70,20 +70,18 @@ class PeakLoad:
 def site_kw(db: Database, location: str, start_s: int, end_s: int) -> tuple[Decimal, bool]:
     """The site's average power [kW] over [start_s, end_s), and whether no reading covers any of it.
 
-    The site is its meter (miner '') where it has meter readings there, else the sum of its miners.
-    Uncovered time counts as 0 kW.
+    The site is its meter (miner '') where the meter has readings in the span, else the sum of its
+    miners. Time no reading covers counts as 0 kW.
     """
     loads = stored_milli_loads(db, location, start_s, end_s)
-    chosen = {"": loads[""]} if loads.get("") else loads
-    milli_ws = 0
-    covered = False
-    for intervals in chosen.values():
+    used: dict[str, int] = {}  # miner -> milliwatt-seconds inside the span, for those with any
+    for miner, intervals in loads.items():
         for start, end, power_mw in intervals:
             overlap = min(end, end_s) - max(start, start_s)
             if overlap > 0:
-                milli_ws += power_mw * overlap
-                covered = True
-    return Decimal(milli_ws) / (end_s - start_s) / 1_000_000, not covered
+                used[miner] = used.get(miner, 0) + power_mw * overlap
+    milli_ws = used[""] if "" in used else sum(used.values())
+    return Decimal(milli_ws) / (end_s - start_s) / 1_000_000, not used
 
 
 def peak_loads(db: Database, location: str, name: str | None = None) -> list[PeakLoad]:
