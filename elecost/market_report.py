@@ -33,10 +33,24 @@ def _money(amount: Decimal | None) -> str:
     return "" if amount is None else f"{_cents(amount):,.2f}"
 
 
-def _when(instant_s: int, zone: ZoneInfo) -> str:
-    """'2026-08-01 17:15-05:00': minutes and the offset, which tells a repeated hour apart."""
+def _when(instant_s: int, zone: ZoneInfo, *, offset: bool = False) -> str:
+    """'2026-08-01 17:15', or with `offset` '2026-08-01 17:15-05:00', which tells a repeated hour apart."""
     text = iso(instant_s, zone).replace("T", " ")
-    return text[:16] + text[19:]
+    return text[:16] + (text[19:] if offset else "")
+
+
+def _span(start_s: int, end_s: int, zone: ZoneInfo) -> str:
+    """'2026-08-01 to 08-03' for whole days, else '2026-08-01 16:00 to 19:00' and the like."""
+    start, end = _when(start_s, zone), _when(end_s, zone)
+    if start.endswith("00:00") and end.endswith("00:00"):
+        start, end = start[:10], end[:10]
+    if end[:4] == start[:4]:
+        end = end[5:] if end[:10] != start[:10] else end[11:]
+    return f"{start} to {end}"
+
+
+def _zone_name(zone: ZoneInfo) -> str:
+    return zone.key
 
 
 # --- prices ----------------------------------------------------------------------------------
@@ -61,17 +75,17 @@ def markets_table(summaries: Sequence[MarketSummary], zone: ZoneInfo) -> Table |
     """Each stored market: intervals, the time they span, and min/average/max $/MWh."""
     if not summaries:
         return "No prices yet; add some with `elecost prices import FILE --market NAME`."
-    table = Table(title="Price series ($/MWh; average weighted by time)", title_justify="left")
-    table.add_column("market")
-    table.add_column("intervals", justify="right")
-    table.add_column("from / to")
+    table = Table(title=f"Price series ($/MWh, average weighted by time; {_zone_name(zone)})", title_justify="left")
+    table.add_column("market", no_wrap=True)
+    table.add_column("intervals", justify="right", no_wrap=True)
+    table.add_column("span")
     for column in ("min", "avg", "max"):
         table.add_column(column, justify="right", no_wrap=True)
     for s in summaries:
         table.add_row(
             s.market,
             f"{s.intervals:,}",
-            f"{_when(s.first_s, zone)}\n{_when(s.last_s, zone)}",
+            _span(s.first_s, s.last_s, zone),
             f"{s.min_usd_per_mwh:,.2f}",
             f"{_round(s.avg_usd_per_mwh, 2):,.2f}",
             f"{s.max_usd_per_mwh:,.2f}",
@@ -94,7 +108,7 @@ def prices_table(market: str, intervals: Sequence[tuple[int, int, Decimal]], zon
     table.add_column("end")
     table.add_column("$/MWh", justify="right")
     for start, end, price in intervals:
-        table.add_row(_when(start, zone), _when(end, zone), f"{price:,.2f}")
+        table.add_row(_when(start, zone, offset=True), _when(end, zone, offset=True), f"{price:,.2f}")
     return table
 
 
@@ -119,9 +133,9 @@ def peaks_table(peaks: Sequence[PeakLoad], charges: Sequence[Decimal | None], zo
     """Each peak, the site's average kW in it, and what it adds to each month's bill."""
     if not peaks:
         return "No peaks yet; add them with `elecost peaks import FILE --name NAME`."
-    table = Table(title="Coincident peaks: the site's load in each", title_justify="left")
+    table = Table(title=f"Coincident peaks: the site's load in each ({_zone_name(zone)})", title_justify="left")
     table.add_column("name")
-    table.add_column("interval")
+    table.add_column("interval", no_wrap=True)
     table.add_column("site kW", justify="right", no_wrap=True)
     table.add_column("$/month", justify="right", no_wrap=True)
     for peak, charge in zip(peaks, charges, strict=True):
@@ -158,15 +172,15 @@ def plan_json(location: str, plan: Sequence[PlanInterval], zone: ZoneInfo) -> li
 def plan_table(plan: Sequence[PlanInterval], zone: ZoneInfo) -> Table | str:
     if not plan:
         return "No curtailment: no miner's threshold is crossed in that span."
-    table = Table(title="Curtailment plan against market prices", title_justify="left")
-    table.add_column("from / to")
+    table = Table(title=f"Curtailment plan against market prices ({_zone_name(zone)})", title_justify="left")
+    table.add_column("when")
     table.add_column("miners off", min_width=10)
     for column in ("$/MWh", "kWh saved", "$ saved", "$ forgone"):
         table.add_column(column, justify="right", no_wrap=True)
     for item in plan:
         shown = ", ".join(item.miners[:4]) + (f" +{len(item.miners) - 4}" if len(item.miners) > 4 else "")
         table.add_row(
-            f"{_when(item.start_s, zone)}\n{_when(item.end_s, zone)}",
+            _span(item.start_s, item.end_s, zone),
             shown,
             f"{_round(item.price_usd_per_mwh, 2):,.2f}",
             f"{_round(item.energy_saved_kwh, 3):,.3f}",

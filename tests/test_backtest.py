@@ -103,6 +103,11 @@ def test_a_span_without_prices_is_refused(write: Write) -> None:
     )
     code, _, err = run("curtail", "--market", "nope", "--strike-usd-per-mwh", "60")
     assert (code, err) == (2, "error: no prices for market 'nope' (markets: rt)\n")
+    code, _, err = run("curtail", "--strike-usd-per-mwh", "60")
+    assert (code, err) == (
+        2,
+        "error: --backtest, --strike-usd-per-mwh, --hashprice-file, --from, --to, --timezone need --market\n",
+    )
 
 
 def test_backtest_over_a_generated_month(write: Write) -> None:

@@ -172,6 +172,7 @@ def curtail(
     backtest: Annotated[bool, typer.Option("--backtest", help="Compare the readings with the plan.")] = False,
     from_: Annotated[str | None, typer.Option("--from", help="With --market: from (ISO).")] = None,
     to: Annotated[str | None, typer.Option("--to", help="With --market: to, excluded.")] = None,
+    timezone: Annotated[str | None, typer.Option("--timezone", help="With --market: zone of times.")] = None,
     json_out: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -193,6 +194,7 @@ def curtail(
                 days=days,
                 from_=from_,
                 to=to,
+                timezone=timezone,
                 strike=strike,
                 hysteresis=hysteresis,
                 min_off_minutes=min_off,
@@ -203,6 +205,12 @@ def curtail(
                 json_out=json_out,
             )
             return
+        if backtest or strike or hashprice_file or from_ or to or timezone:
+            from elecost.errors import UsageError
+
+            raise UsageError(
+                "--backtest, --strike-usd-per-mwh, --hashprice-file, --from, --to, --timezone need --market"
+            )
         network = network_option(hashprice, btc_price, difficulty, fees, subsidy, pool_fee)
         database = open_database(db)
         plan = curtailment_plan(database, network, date, days, location, int(time.time()))

@@ -179,6 +179,7 @@ def peaks_import(
 def peaks_show(
     name: Annotated[str | None, typer.Option("--name", help="Only this set of peaks.")] = None,
     location: LocationOption = None,
+    timezone: Annotated[str | None, typer.Option("--timezone", help="Show times in this zone.")] = None,
     json_out: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -189,7 +190,7 @@ def peaks_show(
     with exit_codes():
         database = open_database(db)
         place = site_location(database, location)
-        zone = report_zone(database, place)
+        zone = zone_option(timezone) or report_zone(database, place)
         peaks = peak_loads(database, place, name)
         charges = usd_per_month(peaks, coincident_peak_usd_per_kw(database, place), zone)
         if json_out:
@@ -233,6 +234,7 @@ def curtail_against_prices(
     days: int,
     from_: str | None,
     to: str | None,
+    timezone: str | None,
     strike: str | None,
     hysteresis: str,
     min_off_minutes: int,
@@ -262,7 +264,7 @@ def curtail_against_prices(
     from elecost.store import list_miners
 
     place = site_location(database, location)
-    zone = report_zone(database, place)
+    zone = zone_option(timezone) or report_zone(database, place)
     fleet = fleet_of(list_miners(database, place))
     if not fleet:
         raise UsageError(
