@@ -40,14 +40,25 @@ def import_prices(db: Database, market: str, rows: Sequence[PriceRow], *, replac
     A row stored exactly as given changes nothing. A row overlapping a stored interval that is not
     the same (start, end, price) is a conflict: InputError naming its file and line, unless
     `replace`, which deletes the stored intervals it overlaps. Two rows of the import for the same
-    time are refused too.
+    time are refused too, unless one is an exact copy of the other (a file given twice).
     """
-    ordered = sorted(rows, key=lambda row: row.start_s)  # stable: files in the order given
-    problems = [
-        Problem(after.path, after.line, "timestamp", f"overlaps the interval of {before.path}:{before.line}")
-        for before, after in itertools.pairwise(ordered)
-        if after.start_s < before.end_s
-    ]
+    ordered: list[PriceRow] = []
+    copies = 0
+    problems: list[Problem] = []
+    for row in sorted(rows, key=lambda row: row.start_s):  # stable: files in the order given
+        before = ordered[-1] if ordered else None
+        if before is None or row.start_s >= before.end_s:
+            ordered.append(row)
+        elif (row.start_s, row.end_s, row.price_uusd_per_mwh) == (
+            before.start_s,
+            before.end_s,
+            before.price_uusd_per_mwh,
+        ):
+            copies += 1  # the same price twice (a file given twice): stored once
+        else:
+            problems.append(
+                Problem(row.path, row.line, "timestamp", f"overlaps the interval of {before.path}:{before.line}")
+            )
     if problems:
         raise InputError(sorted(problems, key=lambda p: (p.path, p.line or 0)))
     if not ordered:
@@ -91,7 +102,7 @@ def import_prices(db: Database, market: str, rows: Sequence[PriceRow], *, replac
             raise InputError(problems)
         db.conn.executemany("DELETE FROM prices WHERE market = ? AND start_s = ?", [(market, s) for s in stale])
         db.conn.executemany("INSERT INTO prices (market, start_s, end_s, price_uusd_per_mwh) VALUES (?, ?, ?, ?)", new)
-    return ImportCounts(len(new) - replaced, unchanged, replaced)
+    return ImportCounts(len(new) - replaced, unchanged + copies, replaced)
 
 
 def price_intervals(db: Database, market: str, start_s: int, end_s: int) -> list[tuple[int, int, Decimal]]:

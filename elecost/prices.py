@@ -119,14 +119,19 @@ def _has(header: list[str], names: tuple[str, ...]) -> bool:
 
 
 def _overlaps(rows: list[PriceRow]) -> list[Problem]:
-    """Two prices for the same time in the files: each later one is refused, naming the first."""
+    """Two different prices for the same time in a file: each later one is refused, naming the
+    first. A row repeated exactly is kept once (the import counts the copy as already stored)."""
     problems = []
     for before, after in itertools.pairwise(rows):
-        if after.start_s < before.end_s:
+        if after.start_s < before.end_s and not _same(before, after):
             problems.append(
                 Problem(after.path, after.line, "timestamp", f"overlaps the interval of line {before.line}")
             )
     return problems
+
+
+def _same(one: PriceRow, other: PriceRow) -> bool:
+    return (one.start_s, one.end_s, one.price_uusd_per_mwh) == (other.start_s, other.end_s, other.price_uusd_per_mwh)
 
 
 def _points_filter(

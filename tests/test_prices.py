@@ -10,6 +10,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from elecost.cli import app
@@ -279,7 +281,10 @@ def test_reimport_changes_nothing_a_conflict_is_refused_and_replace_overwrites(w
     hourly = write("h.csv", "timestamp,price_usd_per_mwh,duration_s\n2026-07-01T21:00:00Z,1,3600\n")
     code, _, err = run("prices", "import", str(hourly))
     assert code == 2 and f"error: {hourly}:2: price: conflicts with the stored 171.25 $/MWh" in err
-    both = write("c.csv", rt_day("07/01/2026", [(17, "N")]))
+    assert run("prices", "import", str(first), str(first), "-m", "twice")[2] == (
+        "twice: imported 4 new prices, 4 already stored\n"
+    )
+    both = write("c.csv", rt_day("07/01/2026", [(17, "N")]).replace(",171.25,", ",1,"))
     code, _, err = run("prices", "import", str(both), str(first), "-m", "other")
     assert code == 2 and f"error: {first}:2: timestamp: overlaps the interval of {both}:2\n" in err
 
@@ -289,3 +294,34 @@ def test_not_a_price_file(write: Write) -> None:
     code, _, err = run("prices", "import", str(path))
     assert code == 2
     assert err.startswith(f"error: {path}:1: header: not a price file header")
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 40), st.integers(1, 5)), max_size=12),
+    st.integers(0, 60),
+    st.integers(1, 60),
+)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_first_unpriced_is_the_first_instant_no_interval_covers(
+    elecost_db: Path, spans: list[tuple[int, int]], start_s: int, length_s: int
+) -> None:
+    """Against a brute force over each second, for any set of non-overlapping intervals."""
+    from elecost.price_store import import_prices
+    from elecost.prices import PriceRow
+
+    rows, end = [], -1
+    for gap, length in spans:
+        begin = end + gap if end >= 0 else gap
+        end = begin + length
+        if gap:
+            rows.append(PriceRow("h", len(rows), begin, end, gap * 1_000_000))
+        else:
+            rows.append(PriceRow("h", len(rows), begin, end, -length))
+    db = open_db(elecost_db)
+    market = f"m{len(rows)}-{start_s}-{length_s}-{hash(tuple(spans))}"
+    import_prices(db, market, rows, replace=False)
+    covered = {second for row in rows for second in range(row.start_s, row.end_s)}
+    expected = next((s for s in range(start_s, start_s + length_s) if s not in covered), None)
+    assert first_unpriced(db, market, start_s, start_s + length_s) == expected
+    clipped = price_intervals(db, market, start_s, start_s + length_s)
+    assert sum(e - s for s, e, _ in clipped) == len(covered & set(range(start_s, start_s + length_s)))
