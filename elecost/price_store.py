@@ -126,6 +126,12 @@ def first_unpriced(db: Database, market: str, start_s: int, end_s: int) -> int |
     return covered_to if covered_to < end_s else None
 
 
+def priced_until(db: Database, market: str) -> int | None:
+    """The end of the market's last price: `record` can price up to here and no further."""
+    row = db.execute("SELECT max(end_s) FROM prices WHERE market = ?", [market]).fetchone()
+    return None if row[0] is None else int(row[0])
+
+
 def markets(db: Database) -> list[str]:
     """The names of the stored markets."""
     return [row[0] for row in db.execute("SELECT DISTINCT market FROM prices ORDER BY market")]

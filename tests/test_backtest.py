@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 from elecost.backtest import Earnings, EnergyPrice, Rig, Rule, off_schedule
 from elecost.cli import app
 
+from conftest import EXAMPLES
+
 runner = CliRunner()
 Write = Callable[[str, str], Path]
 HOUR = 3600
@@ -160,3 +162,19 @@ def test_backtest_over_a_generated_month(write: Write) -> None:
     assert code == 0 and err == "following the plan would have netted $59.00 more than what was run\n"
     code, _, err = run("curtail", "--market", "rt", "--backtest", "--strike-usd-per-mwh", "60")
     assert (code, err) == (2, "error: --backtest needs a hashprice: NETWORK options or --hashprice-file\n")
+
+
+def test_the_readme_example() -> None:
+    """The README's ERCOT transcript, on the example files: the figures it shows."""
+    west = ("--market", "ercot_lz_west")
+    assert (
+        run("prices", "import", str(EXAMPLES / "ercot_rt_example.csv"), *west, "--settlement-point", "LZ_WEST")[0] == 0
+    )
+    assert run("readings", "import", str(EXAMPLES / "ercot_site_readings.csv"), "-l", "West Site")[0] == 0
+    assert run("miner", "add", "c1-s19", "--hashrate-th", "11000", "--power-w", "325000", "-l", "West Site")[0] == 0
+    assert run("miner", "add", "c2-s21", "--hashrate-th", "20000", "--power-w", "350000", "-l", "West Site")[0] == 0
+    assert run("peaks", "import", str(EXAMPLES / "ercot_4cp_example.csv"), "--name", "ercot_4cp")[0] == 0
+    peaks = json.loads(run("peaks", "show", "--json")[1])
+    assert [(p["site_kw"], p["no_readings"]) for p in peaks] == [(0, True), (0, True), (675, False), (0, True)]
+    code, out, _ = run("curtail", *west, "--hashprice-usd-per-th-day", "0.05", "--backtest", "--json")
+    assert (code, json.loads(out)["plan_minus_actual_usd"]) == (0, 676.23)

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from elecost.cli import app
 from elecost.errors import InputError
-from elecost.price_store import first_unpriced, price_intervals
+from elecost.price_store import first_unpriced, price_intervals, priced_until
 from elecost.prices import read_prices
 from elecost.store import open_db
 
@@ -174,6 +174,7 @@ def test_a_missing_interval_is_the_first_unpriced_instant(write: Write) -> None:
     assert first_unpriced(db, "default", day[0] - 1, day[1]) == day[0] - 1
     assert first_unpriced(db, "default", day[0], day[1] + 60) == utc("2026-07-02 09:15")
     assert first_unpriced(db, "nowhere", *day) == day[0]
+    assert (priced_until(db, "default"), priced_until(db, "nowhere")) == (day[1], None)
     clipped = price_intervals(db, "default", utc("2026-07-02 09:05"), utc("2026-07-02 09:40"))
     assert clipped == [
         (utc("2026-07-02 09:05"), utc("2026-07-02 09:15"), Decimal("51.25")),
