@@ -183,19 +183,28 @@ def off_schedule(
     if rule.strike_usd_per_mwh is None and earnings is None:
         raise UsageError("a plan needs a strike price or a hashprice to find each miner's break-even")
     plan: dict[str, list[bool]] = {}
+    by_efficiency: dict[Decimal, list[bool]] = {}  # the threshold depends on J/TH alone: one schedule each
     for rig in fleet:
-        states: list[bool] = []
-        off_since: int | None = None
-        for start, _, price in intervals:
-            threshold = _threshold(rig, start, rule, energy, earnings)
-            if off_since is None:
-                if price > threshold:
-                    off_since = start
-            elif start - off_since >= rule.min_off_s and price <= threshold - rule.hysteresis_usd_per_mwh:
-                off_since = None
-            states.append(off_since is not None)
-        plan[rig.name] = states
+        if rig.efficiency_j_per_th not in by_efficiency:
+            by_efficiency[rig.efficiency_j_per_th] = _off_states(rig, intervals, rule, energy, earnings)
+        plan[rig.name] = by_efficiency[rig.efficiency_j_per_th]
     return plan
+
+
+def _off_states(
+    rig: Rig, intervals: Sequence[Interval], rule: Rule, energy: EnergyPrice, earnings: Earnings | None
+) -> list[bool]:
+    states: list[bool] = []
+    off_since: int | None = None
+    for start, _, price in intervals:
+        threshold = _threshold(rig, start, rule, energy, earnings)
+        if off_since is None:
+            if price > threshold:
+                off_since = start
+        elif start - off_since >= rule.min_off_s and price <= threshold - rule.hysteresis_usd_per_mwh:
+            off_since = None
+        states.append(off_since is not None)
+    return states
 
 
 def _threshold(rig: Rig, start_s: int, rule: Rule, energy: EnergyPrice, earnings: Earnings | None) -> Decimal:
@@ -283,7 +292,7 @@ def running_schedule(
     running: dict[str, list[bool]] = {}
     for rig in fleet:
         mine = loads.get(rig.name, [])
-        threshold_mw = rig.power_w * 1000 * RUNNING_SHARE
+        half_nameplate_mw = int(rig.power_w * 1000 * RUNNING_SHARE)  # integers: compared for every interval
         states = []
         first = 0
         for start, end, _ in intervals:
@@ -295,7 +304,7 @@ def running_schedule(
                 load_start, load_end, power_mw = mine[index]
                 milli_ws += power_mw * (min(load_end, end) - max(load_start, start))
                 index += 1
-            states.append(Decimal(milli_ws) / (end - start) > threshold_mw)
+            states.append(milli_ws > half_nameplate_mw * (end - start))
         running[rig.name] = states
     return running
 
@@ -327,54 +336,59 @@ def backtest(
     earnings: Earnings | None,
 ) -> list[Outcome]:
     """Per miner then for the site, the actual schedule and the plan, each against always-on."""
-    schedules = {
-        "actual": running,
-        "plan": {name: [not off for off in states] for name, states in planned_off.items()},
-    }
+    seconds = [end - start for start, end, _ in intervals]
+    usd_per_kw = [
+        Decimal(s) / 3600 * energy.usd_per_kwh(price) for (_, _, price), s in zip(intervals, seconds, strict=True)
+    ]
+    usd_per_th = [
+        earnings.hashprice(start) * earnings.kept * Decimal(s) / 86_400 if earnings else Decimal(0)
+        for (start, _, _), s in zip(intervals, seconds, strict=True)
+    ]
+    always = (sum(seconds), sum(usd_per_kw, Decimal(0)), sum(usd_per_th, Decimal(0)))
+    sums: dict[tuple[int, bool], tuple[int, Decimal, Decimal]] = {}  # by schedule (miners may share one)
+
+    def summed(flags: list[bool], on: bool) -> tuple[int, Decimal, Decimal]:
+        """Seconds, USD per kW and USD per TH/s over the intervals where a miner runs."""
+        key = (id(flags), on)
+        if key not in sums:
+            picked = [index for index, flag in enumerate(flags) if flag is on]
+            sums[key] = (
+                sum(seconds[i] for i in picked),
+                sum((usd_per_kw[i] for i in picked), Decimal(0)),
+                sum((usd_per_th[i] for i in picked), Decimal(0)),
+            )
+        return sums[key]
+
     outcomes: list[Outcome] = []
-    for label, on in schedules.items():
-        rows = [_outcome(rig, intervals, on[rig.name], label, energy, earnings) for rig in fleet]
+    for label, flags, on in (("actual", running, True), ("plan", planned_off, False)):
+        rows = [_outcome(rig, label, summed(flags[rig.name], on), always, earnings is not None) for rig in fleet]
         outcomes.extend(rows)
-        outcomes.append(_site(rows, fleet, intervals, label, earnings is not None))
+        outcomes.append(_site(rows, fleet, always[0], label, earnings is not None))
     return sorted(outcomes, key=lambda o: (o.miner is None, o.miner or "", o.schedule))
 
 
 def _outcome(
-    rig: Rig, intervals: Sequence[Interval], on: list[bool], label: str, energy: EnergyPrice, earnings: Earnings | None
+    rig: Rig, label: str, run: tuple[int, Decimal, Decimal], always: tuple[int, Decimal, Decimal], paid: bool
 ) -> Outcome:
+    """A miner's figures from the sums over the intervals it runs and over all of them."""
     power_kw = rig.power_w / 1000
-    kwh = cost = base_cost = Decimal(0)
-    revenue = base_revenue = Decimal(0)
-    up_s = total_s = 0
-    for (start, end, price), running in zip(intervals, on, strict=True):
-        hours = Decimal(end - start) / 3600
-        interval_cost = power_kw * hours * energy.usd_per_kwh(price)
-        interval_revenue = (
-            earnings.hashprice(start) * rig.hashrate_th * earnings.kept * hours / 24 if earnings else Decimal(0)
-        )
-        base_cost += interval_cost
-        base_revenue += interval_revenue
-        total_s += end - start
-        if running:
-            up_s += end - start
-            kwh += power_kw * hours
-            cost += interval_cost
-            revenue += interval_revenue
+    up_s, cost_per_kw, revenue_per_th = run
+    total_s, all_cost_per_kw, all_revenue_per_th = always
+    revenue = rig.hashrate_th * revenue_per_th
     return Outcome(
         rig.name,
         label,
         Decimal(100 * up_s) / total_s if total_s else Decimal(0),
-        kwh,
-        cost,
-        revenue if earnings else None,
-        base_cost - cost,
-        base_revenue - revenue if earnings else None,
+        power_kw * up_s / 3600,
+        power_kw * cost_per_kw,
+        revenue if paid else None,
+        power_kw * (all_cost_per_kw - cost_per_kw),
+        rig.hashrate_th * all_revenue_per_th - revenue if paid else None,
     )
 
 
-def _site(rows: list[Outcome], fleet: Sequence[Rig], intervals: Sequence[Interval], label: str, paid: bool) -> Outcome:
+def _site(rows: list[Outcome], fleet: Sequence[Rig], total_s: int, label: str, paid: bool) -> Outcome:
     """The site's sums; its uptime is weighted by nameplate power (the share of full-fleet kWh run)."""
-    total_s = sum(end - start for start, end, _ in intervals)
     full_kwh = sum((rig.power_w / 1000 for rig in fleet), Decimal(0)) * total_s / 3600
     kwh = sum((row.energy_kwh for row in rows), Decimal(0))
 

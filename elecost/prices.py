@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from elecost.errors import InputError, Problem
@@ -182,7 +183,7 @@ def _ercot(
         if values[col[point_field]].strip() != chosen:
             continue
         try:
-            day = datetime.strptime(values[col["DeliveryDate"]].strip(), "%m/%d/%Y").date()  # noqa: DTZ007
+            day = _delivery_date(values[col["DeliveryDate"]].strip())
         except ValueError:
             problems.append(Problem(source, line, "DeliveryDate", f"not MM/DD/YYYY: {values[col['DeliveryDate']]!r}"))
             continue
@@ -215,6 +216,12 @@ def _ercot(
             continue
         rows.append(PriceRow(source, line, start, start + step_s, price))
     return sorted(rows, key=lambda row: (row.start_s, row.line))
+
+
+@cache
+def _delivery_date(text: str) -> date:
+    """MM/DD/YYYY (cached: a day's 96 rows share it, and strptime is slow)."""
+    return datetime.strptime(text, "%m/%d/%Y").date()  # noqa: DTZ007
 
 
 def _int(text: str) -> int | None:
