@@ -175,6 +175,13 @@ def test_a_missing_interval_is_the_first_unpriced_instant(write: Write) -> None:
     assert first_unpriced(db, "default", day[0], day[1] + 60) == utc("2026-07-02 09:15")
     assert first_unpriced(db, "nowhere", *day) == day[0]
     assert (priced_until(db, "default"), priced_until(db, "nowhere")) == (day[1], None)
+    last_day = json.loads(run("prices", "show", "--json")[1])  # by default the series' last day
+    assert (len(last_day), last_day[0]["start"], last_day[-1]["end"]) == (
+        95,
+        "2026-07-02T05:00:00+00:00",
+        "2026-07-03T05:00:00+00:00",
+    )
+    assert run("prices", "show", "-m", "nowhere")[2] == "error: no prices for market 'nowhere' (markets: default)\n"
     clipped = price_intervals(db, "default", utc("2026-07-02 09:05"), utc("2026-07-02 09:40"))
     assert clipped == [
         (utc("2026-07-02 09:05"), utc("2026-07-02 09:15"), Decimal("51.25")),

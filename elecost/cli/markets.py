@@ -130,24 +130,30 @@ def prices_list(
 @prices_app.command("show")
 def prices_show(
     market: MarketOption = "default",
-    from_: Annotated[str | None, typer.Option("--from", help="From (ISO; a date is local midnight).")] = None,
-    to: Annotated[str | None, typer.Option("--to", help="To, excluded.")] = None,
+    from_: Annotated[
+        str | None, typer.Option("--from", help="From (ISO; a date is local midnight) [default: a day before --to].")
+    ] = None,
+    to: Annotated[str | None, typer.Option("--to", help="To, excluded [default: the last price's end].")] = None,
     timezone: Annotated[str | None, typer.Option("--timezone", help="Read and show times in this zone.")] = None,
     json_out: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """A market's price intervals in a span."""
+    """A market's price intervals in a span (by default its last day)."""
+    from elecost.errors import UsageError
     from elecost.market_report import prices_json, prices_table
-    from elecost.price_store import price_intervals
+    from elecost.price_store import markets, price_intervals, priced_until
 
     with exit_codes():
         database = open_database(db)
         zone = zone_option(timezone) or report_zone(database, None)
+        last = priced_until(database, market)
+        if last is None:
+            raise UsageError(f"no prices for market {market!r} (markets: {', '.join(markets(database)) or 'none yet'})")
         start = optional_instant(from_, zone, "--from")
         end = optional_instant(to, zone, "--to")
-        intervals = price_intervals(
-            database, market, -(2**62) if start is None else start, 2**62 if end is None else end
-        )
+        end = end if end is not None else last if start is None else 2**62
+        start = start if start is not None else end - 86_400
+        intervals = price_intervals(database, market, start, end)
         if json_out:
             show_json(prices_json(intervals, zone))
         else:
