@@ -64,11 +64,7 @@ def import_prices(db: Database, market: str, rows: Sequence[PriceRow], *, replac
     if not ordered:
         return ImportCounts(0, 0, 0)
     with write_transaction(db):
-        stored = db.execute(
-            "SELECT start_s, end_s, price_uusd_per_mwh FROM prices WHERE market = ? AND end_s > ? AND start_s < ? "
-            "ORDER BY start_s",
-            [market, ordered[0].start_s, max(row.end_s for row in ordered)],
-        ).fetchall()
+        stored = _overlapping(db, market, ordered[0].start_s, max(row.end_s for row in ordered))
         ends = [row[1] for row in stored]
         new: list[tuple[str, int, int, int]] = []
         stale: set[int] = set()
@@ -108,12 +104,23 @@ def import_prices(db: Database, market: str, rows: Sequence[PriceRow], *, replac
 def price_intervals(db: Database, market: str, start_s: int, end_s: int) -> list[tuple[int, int, Decimal]]:
     """The market's prices over [start_s, end_s): (start_s, end_s, USD per MWh) sorted, clipped to
     the span; an instant no price covers is simply absent (see `first_unpriced`)."""
-    rows = db.execute(
-        "SELECT start_s, end_s, price_uusd_per_mwh FROM prices WHERE market = ? AND end_s > ? AND start_s < ? "
-        "ORDER BY start_s",
-        [market, start_s, end_s],
-    ).fetchall()
+    rows = _overlapping(db, market, start_s, end_s)
     return [(max(start, start_s), min(end, end_s), usd_per_mwh(price)) for start, end, price in rows]
+
+
+# Intervals never overlap, so the only one starting before the span that can reach into it is the
+# last to start at or before the span's start: seek there along the key instead of scanning the
+# market's history for `end_s > start`.
+_OVERLAPPING = (
+    "SELECT start_s, end_s, price_uusd_per_mwh FROM prices WHERE market = ?1 AND start_s >= "
+    "coalesce((SELECT max(start_s) FROM prices WHERE market = ?1 AND start_s <= ?2), ?2) "
+    "AND start_s < ?3 AND end_s > ?2 ORDER BY start_s"
+)
+
+
+def _overlapping(db: Database, market: str, start_s: int, end_s: int) -> list[tuple[int, int, int]]:
+    """The stored (start_s, end_s, price [micro-USD per MWh]) of a market overlapping [start_s, end_s)."""
+    return [(row[0], row[1], row[2]) for row in db.execute(_OVERLAPPING, [market, start_s, end_s])]
 
 
 def first_unpriced(db: Database, market: str, start_s: int, end_s: int) -> int | None:
