@@ -190,9 +190,9 @@ class PeakRow:
     end_s: int
 
 
-def import_peaks(db: Database, name: str, rows: Sequence[PeakRow]) -> ImportCounts:
+def import_peaks(db: Database, name: str, rows: Sequence[PeakRow], *, replace: bool = False) -> ImportCounts:
     """Store a named set of peak intervals, all or none; a peak stored as given changes nothing,
-    one that overlaps a stored peak otherwise is refused."""
+    one that overlaps a stored peak otherwise is refused, unless `replace`, which deletes those."""
     problems: list[Problem] = []
     ordered = sorted(rows, key=lambda row: (row.start_s, row.line))
     for before, after in itertools.pairwise(ordered):
@@ -201,11 +201,16 @@ def import_peaks(db: Database, name: str, rows: Sequence[PeakRow]) -> ImportCoun
     with write_transaction(db):
         stored = db.execute("SELECT start_s, end_s FROM peaks WHERE name = ? ORDER BY start_s", [name]).fetchall()
         new = []
-        unchanged = 0
+        stale: set[int] = set()
+        unchanged = replaced = 0
         for row in ordered:
             hits = [(start, end) for start, end in stored if start < row.end_s and end > row.start_s]
             if hits == [(row.start_s, row.end_s)]:
                 unchanged += 1
+            elif hits and replace:
+                stale.update(start for start, _ in hits)
+                replaced += 1
+                new.append((name, row.start_s, row.end_s))
             elif hits:
                 start, end = hits[0]
                 problems.append(
@@ -213,15 +218,17 @@ def import_peaks(db: Database, name: str, rows: Sequence[PeakRow]) -> ImportCoun
                         row.path,
                         row.line,
                         "timestamp",
-                        f"overlaps the stored peak {iso(start, UTC_ZONE)} to {iso(end, UTC_ZONE)} of {name!r}",
+                        f"overlaps the stored peak {iso(start, UTC_ZONE)} to {iso(end, UTC_ZONE)} of {name!r}; "
+                        "--replace overwrites it",
                     )
                 )
             else:
                 new.append((name, row.start_s, row.end_s))
         if problems:
             raise InputError(problems)
+        db.conn.executemany("DELETE FROM peaks WHERE name = ? AND start_s = ?", [(name, start) for start in stale])
         db.conn.executemany("INSERT INTO peaks (name, start_s, end_s) VALUES (?, ?, ?)", new)
-    return ImportCounts(len(new), unchanged, 0)
+    return ImportCounts(len(new) - replaced, unchanged, replaced)
 
 
 def peak_intervals(db: Database, name: str | None = None) -> list[tuple[str, int, int]]:

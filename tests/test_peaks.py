@@ -152,7 +152,14 @@ def test_peaks_file_errors_and_overlaps(write: Write) -> None:
     assert (code, err) == (
         2,
         f"error: {later}:2: timestamp: overlaps the stored peak 2025-06-24T21:45:00+00:00 to "
-        "2025-06-24T22:15:00+00:00 of 'default'\n1 error; nothing was written.\n",
+        "2025-06-24T22:15:00+00:00 of 'default'; --replace overwrites it\n1 error; nothing was written.\n",
     )
+    assert (
+        run("peaks", "import", str(later), "--replace")[2]
+        == "default: imported 0 new peaks, 0 already stored, 1 replaced\n"
+    )
+    assert [p["interval_start"] for p in json.loads(run("peaks", "show", "-l", "Site", "--json")[1])] == [
+        "2025-06-24T22:00:00+00:00"
+    ]
     code, _, err = run("peaks", "import", str(write("c.csv", "when\n1\n")))
     assert code == 2 and "header: needs a timestamp or interval_start column" in err

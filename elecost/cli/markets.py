@@ -167,6 +167,7 @@ def prices_show(
 def peaks_import(
     file: Annotated[str, typer.Argument(help="CSV of peak interval starts (timestamp or interval_start), or -.")],
     name: Annotated[str, typer.Option("--name", help="Name of this set of peaks.")] = "default",
+    replace: Annotated[bool, typer.Option("--replace", help="Overwrite stored peaks the file's overlap.")] = False,
     timezone: TimezoneOption = None,
     db: DbOption = None,
 ) -> None:
@@ -177,8 +178,11 @@ def peaks_import(
     with exit_codes():
         with _text(file) as handle:
             rows = read_peaks(_source(file), handle, zone_option(timezone))
-        counts = import_peaks(open_database(db), name, rows)
-        note(f"{name}: imported {counts.added} new peaks, {counts.unchanged} already stored")
+        counts = import_peaks(open_database(db), name, rows, replace=replace)
+        note(
+            f"{name}: imported {counts.added} new peaks, {counts.unchanged} already stored"
+            + (f", {counts.replaced} replaced" if counts.replaced else "")
+        )
 
 
 @peaks_app.command("show")
