@@ -103,3 +103,46 @@ def usd_per_month(peaks: Sequence[PeakLoad], usd_per_kw: Decimal | None, zone: Z
         return [None] * len(peaks)
     counts = Counter((peak.name, peak_year(peak.start_s, zone)) for peak in peaks)
     return [usd_per_kw * peak.site_kw / counts[(peak.name, peak_year(peak.start_s, zone))] for peak in peaks]
+
+
+@dataclass(frozen=True)
+class CoincidentDemand:
+    """What a coincident-peak charge bills in a period: the mean site kW over one year's peaks."""
+
+    year: int
+    peaks: tuple[PeakLoad, ...]
+
+    @property
+    def mean_kw(self) -> Decimal:
+        return sum((peak.site_kw for peak in self.peaks), Decimal(0)) / len(self.peaks)
+
+
+def billing_year_peaks(peaks: Sequence[PeakLoad], period_start_s: int, zone: ZoneInfo) -> CoincidentDemand | None:
+    """The peaks a billing period starting at `period_start_s` is billed on: those of the latest
+    calendar year (local) whose peaks all end by then (contract section 7); None if no year has."""
+    by_year: dict[int, list[PeakLoad]] = {}
+    for peak in peaks:
+        by_year.setdefault(peak_year(peak.start_s, zone), []).append(peak)
+    done = [year for year, members in by_year.items() if all(p.end_s <= period_start_s for p in members)]
+    if not done:
+        return None
+    year = max(done)
+    return CoincidentDemand(year, tuple(sorted(by_year[year], key=lambda p: p.start_s)))
+
+
+def coincident_demand(
+    db: Database, location: str, name: str, period_start_s: int, zone: ZoneInfo
+) -> CoincidentDemand | None:
+    """The site's coincident-peak demand for a billing period starting at `period_start_s`: the
+    named set's peaks of the latest complete year, each with the site's kW from stored readings."""
+    chosen = billing_year_peaks(
+        [PeakLoad(peak, start, end, Decimal(0), True) for peak, start, end in peak_intervals(db, name)],
+        period_start_s,
+        zone,
+    )
+    if chosen is None:
+        return None
+    loads = tuple(
+        PeakLoad(p.name, p.start_s, p.end_s, *site_kw(db, location, p.start_s, p.end_s)) for p in chosen.peaks
+    )
+    return CoincidentDemand(chosen.year, loads)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -163,3 +164,32 @@ def test_peaks_file_errors_and_overlaps(write: Write) -> None:
     ]
     code, _, err = run("peaks", "import", str(write("c.csv", "when\n1\n")))
     assert code == 2 and "header: needs a timestamp or interval_start column" in err
+
+
+def test_a_billing_period_is_billed_on_the_latest_complete_year(write: Write) -> None:
+    from elecost.peaks import billing_year_peaks, coincident_demand
+    from elecost.store import open_db
+
+    def peak(start: str) -> PeakLoad:
+        start_s = at(start, "America/Chicago")
+        return PeakLoad("4cp", start_s, start_s + 900, Decimal(0), True)
+
+    peaks = [peak("2024-08-20 17:00"), peak("2025-06-24 16:45"), peak("2025-09-04 16:45")]
+    # In September 2025 the 2025 peaks are not all past: the period is billed on 2024's.
+    september = billing_year_peaks(peaks, at("2025-09-01 00:00", "America/Chicago"), CHICAGO)
+    assert september is not None and (september.year, len(september.peaks)) == (2024, 1)
+    october = billing_year_peaks(peaks, at("2025-10-01 00:00", "America/Chicago"), CHICAGO)
+    assert october is not None and (october.year, [p.start_s for p in october.peaks]) == (
+        2025,
+        [peaks[1].start_s, peaks[2].start_s],
+    )
+    assert billing_year_peaks(peaks, at("2024-08-01 00:00", "America/Chicago"), CHICAGO) is None
+
+    assert run("readings", "import", str(write("r.csv", READINGS)), "--location", "Site")[0] == 0
+    assert run("peaks", "import", str(write("4cp.csv", FOUR_CP)), "--name", "ercot_4cp")[0] == 0
+    db = open_db(os.environ["ELECOST_DB"])
+    demand = coincident_demand(db, "Site", "ercot_4cp", at("2026-01-01 00:00", "America/Chicago"), CHICAGO)
+    assert demand is not None and demand.year == 2025
+    # mean(1000, 333.333..., 500, 0) = 458.333... kW
+    assert round(demand.mean_kw, 6) == Decimal("458.333333")
+    assert [p.no_readings for p in demand.peaks] == [False, False, False, True]
