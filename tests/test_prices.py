@@ -333,3 +333,23 @@ def test_first_unpriced_is_the_first_instant_no_interval_covers(
     assert first_unpriced(db, market, start_s, start_s + length_s) == expected
     clipped = price_intervals(db, market, start_s, start_s + length_s)
     assert sum(e - s for s, e, _ in clipped) == len(covered & set(range(start_s, start_s + length_s)))
+
+
+def test_ercot_zip_archives_as_served(tmp_path: Path) -> None:
+    import zipfile
+
+    archive = tmp_path / "cdr.00012301.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr(
+            "cdr.00012301.0000000000000000.20260701.171502.SPPHLZNP6905_20260701_1715.csv",
+            rt_day("07/01/2026", [(18, "N")]),
+        )
+        out.writestr(
+            "cdr.00012301.0000000000000000.20260701.173002.SPPHLZNP6905_20260701_1730.csv",
+            rt_day("07/01/2026", [(19, "N")]),
+        )
+    assert run("prices", "import", str(archive))[2] == "default: imported 8 new prices, 0 already stored\n"
+    broken = tmp_path / "broken.zip"
+    broken.write_text("not a zip")
+    code, _, err = run("prices", "import", str(broken))
+    assert (code, err) == (2, f"error: {broken}: cannot read as a ZIP file: File is not a zip file\n")

@@ -69,12 +69,34 @@ def _source(name: str) -> str:
     return "<stdin>" if name == "-" else name
 
 
+def _price_texts(name: str) -> Iterator[tuple[str, TextIO]]:
+    """Each CSV to read from a name: the file, stdin, or each CSV inside a ZIP file (as ERCOT
+    serves its reports), named `archive.zip:member.csv`."""
+    if not name.lower().endswith(".zip"):
+        with _text(name) as handle:
+            yield _source(name), handle
+        return
+    import io
+    import zipfile
+
+    from elecost.errors import UsageError
+
+    try:
+        archive = zipfile.ZipFile(name)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise UsageError(f"{name}: cannot read as a ZIP file: {exc}") from None
+    with archive:
+        for member in sorted(m for m in archive.namelist() if m.lower().endswith(".csv")):
+            with archive.open(member) as raw:
+                yield f"{name}:{member}", io.TextIOWrapper(raw, encoding="utf-8", newline="")
+
+
 # --- prices ----------------------------------------------------------------------------------
 
 
 @prices_app.command("import")
 def prices_import(
-    files: Annotated[list[str], typer.Argument(help="Price files (CSV), or - for stdin.")],
+    files: Annotated[list[str], typer.Argument(help="Price files (CSV, or ZIPs of CSVs), or - for stdin.")],
     market: MarketOption = "default",
     settlement_point: Annotated[
         str | None, typer.Option("--settlement-point", help="Keep this settlement point's (Location's) rows.")
@@ -93,9 +115,9 @@ def prices_import(
         rows: list[PriceRow] = []
         problems: list[Problem] = []
         for name in files:
-            with _text(name) as handle:
+            for source, handle in _price_texts(name):
                 try:
-                    rows.extend(read_prices(_source(name), handle, settlement_point, zone))
+                    rows.extend(read_prices(source, handle, settlement_point, zone))
                 except InputError as exc:
                     problems.extend(exc.problems)
         if problems:
