@@ -178,3 +178,15 @@ def test_the_readme_example() -> None:
     assert [(p["site_kw"], p["no_readings"]) for p in peaks] == [(0, True), (0, True), (675, False), (0, True)]
     code, out, _ = run("curtail", *west, "--hashprice-usd-per-th-day", "0.05", "--backtest", "--json")
     assert (code, json.loads(out)["plan_minus_actual_usd"]) == (0, 676.23)
+
+
+def test_break_even_in_market_terms_with_losses_and_an_adder() -> None:
+    """The S21 breaks even at $0.05 x 1000 / (17.5 x 24) = $0.119048/kWh; with 5% losses and a
+    $0.004 adder that is a market price of (0.119048 - 0.004) / 1.05 x 1000 = $109.57/MWh."""
+    energy = EnergyPrice(Decimal("0.004"), Decimal(5))
+    earnings = Earnings(Decimal(0), Decimal("0.05"))
+    states = off_schedule([S21], hourly([109, 110]), Rule(), energy, earnings)
+    assert states == {"s21": [False, True]}
+    threshold = energy.market_usd_per_mwh(Decimal("0.05") / (Decimal("17.5") * Decimal("0.024")))
+    assert round(threshold, 2) == Decimal("109.57")
+    assert round(energy.usd_per_kwh(threshold), 6) == Decimal("0.119048")
