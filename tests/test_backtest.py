@@ -162,6 +162,14 @@ def test_backtest_over_a_generated_month(write: Write) -> None:
     assert code == 0 and err == "following the plan would have netted $59.00 more than what was run\n"
     code, _, err = run("curtail", "--market", "rt", "--backtest", "--strike-usd-per-mwh", "60")
     assert (code, err) == (2, "error: --backtest needs a hashprice: NETWORK options or --hashprice-file\n")
+    run("miner", "add", "s9", "--hashrate-th", "14", "--power-w", "1400", "-l", "Site")
+    code, _, err = run("curtail", "--market", "rt", "--backtest", "--strike-usd-per-mwh", "60",
+                       "--hashprice-usd-per-th-day", "0.05")  # fmt: skip
+    assert (code, err.splitlines()[0]) == (
+        0,
+        "warning: s9 never ran in this span by the readings (none, or all below half the nameplate power); "
+        "check the readings' miner names against `elecost miner list`",
+    )
 
 
 def test_the_readme_example() -> None:

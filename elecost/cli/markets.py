@@ -328,9 +328,14 @@ def curtail_against_prices(
     intervals = covered_prices(database, market, start, end, zone)
     if backtest_run:
         off = off_schedule(fleet, intervals, rule, energy, earnings)
-        outcomes = backtest(
-            fleet, intervals, running_schedule(database, place, fleet, intervals), off, energy, earnings
-        )
+        running = running_schedule(database, place, fleet, intervals)
+        idle = [name for name, states in running.items() if not any(states)]
+        if idle:
+            note(
+                f"warning: {', '.join(idle)} never ran in this span by the readings (none, or all below half the "
+                "nameplate power); check the readings' miner names against `elecost miner list`"
+            )
+        outcomes = backtest(fleet, intervals, running, off, energy, earnings)
         if json_out:
             show_json(backtest_json(market, place, start, end, outcomes, zone))
             return
