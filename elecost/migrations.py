@@ -175,6 +175,33 @@ def m005_charges_and_lines(db: Database) -> None:
     db.execute("DELETE FROM costs")
 
 
+@migrations(name="007_prices_and_peaks")
+def m007_prices_and_peaks(db: Database) -> None:
+    """Wholesale price series per market, exact as integer micro-USD per MWh (sqlite-utils would
+    write a Decimal as REAL), and the named sets of system coincident-peak intervals."""
+    db.execute(
+        """
+        CREATE TABLE prices (
+            market TEXT NOT NULL,
+            start_s INTEGER NOT NULL,
+            end_s INTEGER NOT NULL,
+            price_uusd_per_mwh INTEGER NOT NULL,
+            PRIMARY KEY (market, start_s)
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE peaks (
+            name TEXT NOT NULL,
+            start_s INTEGER NOT NULL,
+            end_s INTEGER NOT NULL,
+            PRIMARY KEY (name, start_s)
+        ) WITHOUT ROWID
+        """
+    )
+
+
 @migrations(name="008_miner_addresses")
 def m008_miner_addresses(db: Database) -> None:
     """Where a miner's API listens, when not at its name on port 4028 (NULL = the default)."""

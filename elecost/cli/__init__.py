@@ -7,13 +7,13 @@ from __future__ import annotations
 
 # isort: off
 # Import order is the order of the help's panels: price, track, decide.
-from elecost.cli import calc, rates, readings, reports, overview
+from elecost.cli import calc, rates, markets, readings, reports, overview
 from elecost.cli import decide, miners
 from elecost.cli.common import app
 
 # isort: on
 
-__all__ = ["app", "calc", "decide", "main", "miners", "overview", "rates", "readings", "reports"]
+__all__ = ["app", "calc", "decide", "main", "markets", "miners", "overview", "rates", "readings", "reports"]
 
 
 def main() -> None:

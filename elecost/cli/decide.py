@@ -177,6 +177,17 @@ def curtail(
     fees: FeesOption = "0",
     subsidy: SubsidyOption = "3.125",
     pool_fee: PoolFeeOption = "0",
+    market: Annotated[str | None, typer.Option("--market", help="Plan against this price series.")] = None,
+    strike: Annotated[str | None, typer.Option("--strike-usd-per-mwh", help="Off above this market price.")] = None,
+    hysteresis: Annotated[str, typer.Option("--hysteresis-usd-per-mwh", help="Back on this far below.")] = "0",
+    min_off: Annotated[int, typer.Option("--min-off-minutes", min=0, help="Minimum off time.")] = 0,
+    adder: Annotated[str, typer.Option("--adder-usd-per-kwh", help="Added to each kWh's market price.")] = "0",
+    loss: Annotated[str, typer.Option("--loss-pct", help="Losses on the market price [%].")] = "0",
+    hashprice_file: Annotated[str | None, typer.Option("--hashprice-file", help="Hashprice series CSV.")] = None,
+    backtest: Annotated[bool, typer.Option("--backtest", help="Compare the readings with the plan.")] = False,
+    from_: Annotated[str | None, typer.Option("--from", help="With --market: from (ISO).")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="With --market: to, excluded.")] = None,
+    timezone: Annotated[str | None, typer.Option("--timezone", help="With --market: zone of times.")] = None,
     json_out: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -185,6 +196,36 @@ def curtail(
     from elecost.report import curtail_json, curtail_table
 
     with exit_codes():
+        if market is not None:
+            from elecost.cli.markets import curtail_against_prices, market_earnings
+
+            database = open_database(db)
+            earnings = market_earnings(hashprice_file, hashprice, btc_price, difficulty, fees, subsidy, pool_fee)
+            curtail_against_prices(
+                database,
+                market=market,
+                location=location,
+                first_day=date,
+                days=days,
+                from_=from_,
+                to=to,
+                timezone=timezone,
+                strike=strike,
+                hysteresis=hysteresis,
+                min_off_minutes=min_off,
+                adder=adder,
+                loss=loss,
+                earnings=earnings,
+                backtest_run=backtest,
+                json_out=json_out,
+            )
+            return
+        if backtest or strike or hashprice_file or from_ or to or timezone:
+            from elecost.errors import UsageError
+
+            raise UsageError(
+                "--backtest, --strike-usd-per-mwh, --hashprice-file, --from, --to, --timezone need --market"
+            )
         network = network_option(hashprice, btc_price, difficulty, fees, subsidy, pool_fee)
         database = open_database(db)
         plan = curtailment_plan(database, network, date, days, location, int(time.time()))

@@ -1,0 +1,245 @@
+"""Wholesale prices and coincident peaks in SQLite: writes in one transaction, queries returning plain data.
+
+A market's price series is a set of non-overlapping intervals [start_s, end_s) keyed by
+(market, start_s), each at an exact price in integer micro-USD per MWh. The engine asks for the
+prices over a span (`price_intervals`) and, before it bills, for the first instant of the span that
+no price covers (`first_unpriced`), so an unpriced span is an error and never priced at zero.
+"""
+
+from __future__ import annotations
+
+import itertools
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlite_utils import Database
+
+from elecost.errors import InputError, Problem
+from elecost.instants import iso
+from elecost.prices import PriceRow, usd_per_mwh
+from elecost.store import write_transaction
+
+UTC_ZONE = ZoneInfo("UTC")
+
+
+@dataclass(frozen=True)
+class ImportCounts:
+    """What an import did: rows new, rows already stored as they are, rows that overwrote others."""
+
+    added: int
+    unchanged: int
+    replaced: int
+
+
+def import_prices(db: Database, market: str, rows: Sequence[PriceRow], *, replace: bool) -> ImportCounts:
+    """Store a market's price intervals, all or none.
+
+    A row stored exactly as given changes nothing. A row overlapping a stored interval that is not
+    the same (start, end, price) is a conflict: InputError naming its file and line, unless
+    `replace`, which deletes the stored intervals it overlaps. Two rows of the import for the same
+    time are refused too, unless one is an exact copy of the other (a file given twice).
+    """
+    ordered: list[PriceRow] = []
+    copies = 0
+    problems: list[Problem] = []
+    for row in sorted(rows, key=lambda row: row.start_s):  # stable: files in the order given
+        before = ordered[-1] if ordered else None
+        if before is None or row.start_s >= before.end_s:
+            ordered.append(row)
+        elif (row.start_s, row.end_s, row.price_uusd_per_mwh) == (
+            before.start_s,
+            before.end_s,
+            before.price_uusd_per_mwh,
+        ):
+            copies += 1  # the same price twice (a file given twice): stored once
+        else:
+            problems.append(
+                Problem(row.path, row.line, "timestamp", f"overlaps the interval of {before.path}:{before.line}")
+            )
+    if problems:
+        raise InputError(sorted(problems, key=lambda p: (p.path, p.line or 0)))
+    if not ordered:
+        return ImportCounts(0, 0, 0)
+    with write_transaction(db):
+        stored = _overlapping(db, market, ordered[0].start_s, max(row.end_s for row in ordered))
+        ends = [row[1] for row in stored]
+        new: list[tuple[str, int, int, int]] = []
+        stale: set[int] = set()
+        unchanged = replaced = 0
+        for row in ordered:
+            index = bisect_right(ends, row.start_s)
+            hits = []
+            while index < len(stored) and stored[index][0] < row.end_s:
+                hits.append(stored[index])
+                index += 1
+            if hits == [(row.start_s, row.end_s, row.price_uusd_per_mwh)]:
+                unchanged += 1
+                continue
+            if hits:
+                if not replace:
+                    start, end, price = hits[0]
+                    problems.append(
+                        Problem(
+                            row.path,
+                            row.line,
+                            "price",
+                            f"conflicts with the stored {usd_per_mwh(price).normalize():f} $/MWh of {market!r} for "
+                            f"{iso(start, UTC_ZONE)} to {iso(end, UTC_ZONE)}; --replace overwrites it",
+                        )
+                    )
+                    continue
+                stale.update(hit[0] for hit in hits)
+                replaced += 1
+            new.append((market, row.start_s, row.end_s, row.price_uusd_per_mwh))
+        if problems:
+            raise InputError(problems)
+        db.conn.executemany("DELETE FROM prices WHERE market = ? AND start_s = ?", [(market, s) for s in stale])
+        db.conn.executemany("INSERT INTO prices (market, start_s, end_s, price_uusd_per_mwh) VALUES (?, ?, ?, ?)", new)
+    return ImportCounts(len(new) - replaced, unchanged + copies, replaced)
+
+
+def price_intervals(db: Database, market: str, start_s: int, end_s: int) -> list[tuple[int, int, Decimal]]:
+    """The market's prices over [start_s, end_s): (start_s, end_s, USD per MWh) sorted, clipped to
+    the span; an instant no price covers is simply absent (see `first_unpriced`)."""
+    rows = _overlapping(db, market, start_s, end_s)
+    return [(max(start, start_s), min(end, end_s), usd_per_mwh(price)) for start, end, price in rows]
+
+
+# Intervals never overlap, so the only one starting before the span that can reach into it is the
+# last to start at or before the span's start: seek there along the key instead of scanning the
+# market's history for `end_s > start`.
+_OVERLAPPING = (
+    "SELECT start_s, end_s, price_uusd_per_mwh FROM prices WHERE market = ?1 AND start_s >= "
+    "coalesce((SELECT max(start_s) FROM prices WHERE market = ?1 AND start_s <= ?2), ?2) "
+    "AND start_s < ?3 AND end_s > ?2 ORDER BY start_s"
+)
+
+
+def _overlapping(db: Database, market: str, start_s: int, end_s: int) -> list[tuple[int, int, int]]:
+    """The stored (start_s, end_s, price [micro-USD per MWh]) of a market overlapping [start_s, end_s)."""
+    return [(row[0], row[1], row[2]) for row in db.execute(_OVERLAPPING, [market, start_s, end_s])]
+
+
+def first_unpriced(db: Database, market: str, start_s: int, end_s: int) -> int | None:
+    """The first instant of [start_s, end_s) that no price of the market covers; None if all are."""
+    covered_to = start_s
+    for start, end, _ in price_intervals(db, market, start_s, end_s):
+        if start > covered_to:
+            return covered_to
+        covered_to = max(covered_to, end)
+    return covered_to if covered_to < end_s else None
+
+
+def priced_until(db: Database, market: str) -> int | None:
+    """The end of the market's last price: `record` can price up to here and no further."""
+    row = db.execute("SELECT max(end_s) FROM prices WHERE market = ?", [market]).fetchone()
+    return None if row[0] is None else int(row[0])
+
+
+def markets(db: Database) -> list[str]:
+    """The names of the stored markets."""
+    return [row[0] for row in db.execute("SELECT DISTINCT market FROM prices ORDER BY market")]
+
+
+@dataclass(frozen=True)
+class MarketSummary:
+    """A stored series at a glance: how many intervals, the time they span, and the price range."""
+
+    market: str
+    intervals: int
+    first_s: int
+    last_s: int
+    min_usd_per_mwh: Decimal
+    avg_usd_per_mwh: Decimal  # time-weighted
+    max_usd_per_mwh: Decimal
+
+
+def market_summaries(db: Database) -> list[MarketSummary]:
+    """One summary per stored market, by name."""
+    rows = db.execute(
+        "SELECT market, count(*), min(start_s), max(end_s), min(price_uusd_per_mwh), max(price_uusd_per_mwh), "
+        "sum(price_uusd_per_mwh * (end_s - start_s)), sum(end_s - start_s) FROM prices GROUP BY market ORDER BY market"
+    ).fetchall()
+    return [
+        MarketSummary(
+            market,
+            count,
+            first,
+            last,
+            usd_per_mwh(low),
+            (Decimal(weighted) / seconds).scaleb(-6),
+            usd_per_mwh(high),
+        )
+        for market, count, first, last, low, high, weighted, seconds in rows
+    ]
+
+
+# --- coincident peaks ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeakRow:
+    """One peak interval of a peaks file."""
+
+    path: str
+    line: int
+    start_s: int
+    end_s: int
+
+
+def import_peaks(db: Database, name: str, rows: Sequence[PeakRow], *, replace: bool = False) -> ImportCounts:
+    """Store a named set of peak intervals, all or none; a peak stored as given changes nothing,
+    one that overlaps a stored peak otherwise is refused, unless `replace`, which deletes those."""
+    problems: list[Problem] = []
+    ordered = sorted(rows, key=lambda row: (row.start_s, row.line))
+    for before, after in itertools.pairwise(ordered):
+        if after.start_s < before.end_s:
+            problems.append(Problem(after.path, after.line, "timestamp", f"overlaps the peak of line {before.line}"))
+    with write_transaction(db):
+        stored = db.execute("SELECT start_s, end_s FROM peaks WHERE name = ? ORDER BY start_s", [name]).fetchall()
+        new = []
+        stale: set[int] = set()
+        unchanged = replaced = 0
+        for row in ordered:
+            hits = [(start, end) for start, end in stored if start < row.end_s and end > row.start_s]
+            if hits == [(row.start_s, row.end_s)]:
+                unchanged += 1
+            elif hits and replace:
+                stale.update(start for start, _ in hits)
+                replaced += 1
+                new.append((name, row.start_s, row.end_s))
+            elif hits:
+                start, end = hits[0]
+                problems.append(
+                    Problem(
+                        row.path,
+                        row.line,
+                        "timestamp",
+                        f"overlaps the stored peak {iso(start, UTC_ZONE)} to {iso(end, UTC_ZONE)} of {name!r}; "
+                        "--replace overwrites it",
+                    )
+                )
+            else:
+                new.append((name, row.start_s, row.end_s))
+        if problems:
+            raise InputError(problems)
+        db.conn.executemany("DELETE FROM peaks WHERE name = ? AND start_s = ?", [(name, start) for start in stale])
+        db.conn.executemany("INSERT INTO peaks (name, start_s, end_s) VALUES (?, ?, ?)", new)
+    return ImportCounts(len(new) - replaced, unchanged, replaced)
+
+
+def peak_intervals(db: Database, name: str | None = None) -> list[tuple[str, int, int]]:
+    """(name, start_s, end_s) of the stored peaks (of one set, or all), by name and time."""
+    if name is None:
+        rows = db.execute("SELECT name, start_s, end_s FROM peaks ORDER BY name, start_s")
+    else:
+        rows = db.execute("SELECT name, start_s, end_s FROM peaks WHERE name = ? ORDER BY start_s", [name])
+    return [(row[0], row[1], row[2]) for row in rows]
+
+
+def reading_locations(db: Database) -> list[str]:
+    """The locations that have readings or miners."""
+    return [row[0] for row in db.execute("SELECT DISTINCT location FROM miners ORDER BY location")]
