@@ -58,6 +58,9 @@ from elecost.tariffs.usage import (
 )
 
 KIND_ORDER = (*ENERGY_KINDS, *DEMAND_KINDS, *SERVICE_KINDS)
+# A miner's share of the meter's lines is worked to 28 digits (1e-25 USD on an hour's amounts, far
+# below the 1e-6 kept in the store): a fleet has a row per miner-hour, and shorter numbers multiply faster.
+SHARE_CONTEXT = decimal.Context(prec=28)
 # Enough digits that sums of exact products never round; divisions happen once per amount.
 DECIMAL_CONTEXT = decimal.Context(prec=60)
 
@@ -257,10 +260,11 @@ def _price(
         reporting = Counter(hour for energy, _ in tallies.values() for hour in {hour for hour, _ in energy})
         rows = list(meter_rows)
         if miner_rows and (tallies or "" in clipped):
+            shared = _shared_lines(meter_rows, tariff.laddered)
             for name in sorted(tallies):
                 energy, windows = tallies[name]
                 own_peaks = hourly_peaks_kw(windows, window_s, low, high, first_hour)
-                rows.extend(_miner_rows(tariff, zone, name, energy, own_peaks, hours, meter_rows, reporting))
+                rows.extend(_miner_rows(tariff, zone, name, energy, own_peaks, hours, meter_rows, shared, reporting))
             if tallies:
                 rows.extend(_overhead_rows(tariff, meter_rows, rows[len(meter_rows) :], "" in clipped, reporting))
     return rows, peaks
@@ -440,25 +444,76 @@ def _miner_rows(
     peaks: Mapping[int, Decimal],
     hours: list[tuple[int, int]],
     meter_rows: Sequence[CostRecord],
+    shared_lines: Sequence[Sequence[Line]],
     reporting: Mapping[int, int],
 ) -> list[CostRecord]:
+    """A miner's hourly rows: its own energy and riders, and its share of the meter's other lines.
+
+    The hot loop of a fleet's `record` (a row per miner-hour): lines and amounts are built
+    directly rather than through `of_lines` and `_replace`.
+    """
     rows = []
     laddered = tariff.laddered
     riders = bool(tariff.riders)
-    for index, by_part in sorted(by_hour(energy).items()):
-        meter = meter_rows[index]
-        energy_kwh = next(iter(by_part.values())) if len(by_part) == 1 else sum(by_part.values(), ZERO)
-        share = energy_kwh / meter.energy_kwh if meter.energy_kwh else Decimal(1) / reporting[index]
-        lines = [] if laddered else energy_lines(tariff, by_part)
-        start, end = hours[index]
-        if riders:
-            month = datetime.fromtimestamp(start, UTC).astimezone(zone).month
-            lines.extend(rider_lines(tariff, energy_kwh, month))
-        for line in meter.lines:
-            if line.charge != "rider" and (laddered or line.charge != "energy"):
-                lines.append(line._replace(quantity=line.quantity * share, usd=line.usd * share))
-        rows.append(of_lines(tariff.name, tariff.location, name, start, end, energy_kwh, peaks.get(index, ZERO), lines))
+    with decimal.localcontext(SHARE_CONTEXT):
+        for index, by_part in sorted(by_hour(energy).items()):
+            meter = meter_rows[index]
+            shared = shared_lines[index]
+            energy_kwh = next(iter(by_part.values())) if len(by_part) == 1 else sum(by_part.values(), ZERO)
+            share = energy_kwh / meter.energy_kwh if meter.energy_kwh else Decimal(1) / reporting[index]
+            start, end = hours[index]
+            if laddered:
+                lines: list[Line] = []
+                energy_usd = ZERO
+            else:
+                lines = energy_lines(tariff, by_part)
+                energy_usd = lines[0].usd if len(lines) == 1 else sum((line.usd for line in lines), ZERO)
+            if riders:
+                month = datetime.fromtimestamp(start, UTC).astimezone(zone).month
+                own = rider_lines(tariff, energy_kwh, month)
+                lines.extend(own)
+                energy_usd += sum((line.usd for line in own), ZERO)
+            demand_usd = service_usd = ZERO
+            for charge, label, quantity, unit, usd, part, period, tier in shared:
+                usd *= share
+                lines.append(Line(charge, label, quantity * share, unit, usd, part, period, tier))
+                if charge in DEMAND_KINDS:
+                    demand_usd += usd
+                elif charge in SERVICE_KINDS:
+                    service_usd += usd
+                else:
+                    energy_usd += usd
+            rows.append(
+                CostRecord(
+                    tariff.name,
+                    tariff.location,
+                    name,
+                    start,
+                    end,
+                    energy_kwh,
+                    peaks.get(index, ZERO),
+                    energy_usd,
+                    demand_usd,
+                    service_usd,
+                    lines,
+                )
+            )
     return rows
+
+
+def _shared_lines(meter_rows: Sequence[CostRecord], laddered: bool) -> list[list[Line]]:
+    """Per meter hour, the lines its miners share by energy: all but energy at its rates and riders,
+    which each miner pays on its own kWh (tiered energy is shared), to 28 digits."""
+    out = []
+    short = SHARE_CONTEXT.plus
+    for meter in meter_rows:
+        shared = [
+            line._replace(quantity=short(line.quantity), usd=short(line.usd))
+            for line in meter.lines
+            if line.charge != "rider" and (laddered or line.charge != "energy")
+        ]
+        out.append(shared)
+    return out
 
 
 # --- bills ---------------------------------------------------------------------------------
