@@ -133,6 +133,16 @@ def first_unpriced(db: Database, market: str, start_s: int, end_s: int) -> int |
     return covered_to if covered_to < end_s else None
 
 
+def latest_price(db: Database, market: str, at_s: int) -> tuple[int, int, Decimal] | None:
+    """The market's price interval in force at `at_s`, else the latest one starting before it."""
+    row = db.execute(
+        "SELECT start_s, end_s, price_uusd_per_mwh FROM prices WHERE market = ? AND start_s <= ? "
+        "ORDER BY start_s DESC LIMIT 1",
+        [market, at_s],
+    ).fetchone()
+    return (int(row[0]), int(row[1]), Decimal(row[2]) / 1_000_000) if row else None
+
+
 def priced_until(db: Database, market: str) -> int | None:
     """The end of the market's last price: `record` can price up to here and no further."""
     row = db.execute("SELECT max(end_s) FROM prices WHERE market = ?", [market]).fetchone()

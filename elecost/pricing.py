@@ -14,7 +14,7 @@ from decimal import Decimal
 from elecost.errors import InputError, UsageError
 from elecost.readings import Gap, Reading, dedupe, loads_by_miner
 from elecost.tariffs import engine
-from elecost.tariffs.engine import CostRecord, bill_periods, combine
+from elecost.tariffs.engine import Context, CostRecord, bill_periods, combine
 from elecost.tariffs.model import Tariff
 from elecost.tariffs.usage import to_milli
 
@@ -31,12 +31,16 @@ class Priced:
         return combine(self.periods)
 
 
-def price_constant_load(tariff: Tariff, power_w: Decimal, start_s: int, seconds: int) -> Priced:
-    """Cost of `power_w` drawn steadily for `seconds` from `start_s`."""
-    return Priced(engine.price_constant_load(tariff, power_w, start_s, seconds), [])
+def price_constant_load(
+    tariff: Tariff, power_w: Decimal, start_s: int, seconds: int, context: Context | None = None
+) -> Priced:
+    """Cost of `power_w` drawn steadily for `seconds` from `start_s` (`context`: see `engine.Context`)."""
+    return Priced(engine.price_constant_load(tariff, power_w, start_s, seconds, context), [])
 
 
-def price_readings(tariff: Tariff, readings: Sequence[Reading], max_gap_s: int | None = None) -> Priced:
+def price_readings(
+    tariff: Tariff, readings: Sequence[Reading], max_gap_s: int | None = None, context: Context | None = None
+) -> Priced:
     """Cost of readings on the tariff's meter, from the first reading to the end of the last.
 
     Raises InputError for conflicting duplicates, readings whose length cannot be told, and
@@ -53,7 +57,7 @@ def price_readings(tariff: Tariff, readings: Sequence[Reading], max_gap_s: int |
     if problems or untimed:
         raise InputError(problems + untimed)
     loads = {miner: [to_milli(load) for load in rows] for (_, miner), rows in by_miner.items()}
-    records = bill_periods(tariff, loads)
+    records = bill_periods(tariff, loads, context=context)
     if not records:
         raise UsageError("no readings to price")
     miners = [name for name in loads if name]

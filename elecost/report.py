@@ -225,10 +225,23 @@ def _prices(tariff: Tariff) -> str:
     return ", ".join(f"{name} {rate}" for name, rate in seen.items())
 
 
-def current_price(tariff: Tariff, now_s: int) -> dict[str, Any]:
-    """The price in force at `now_s` and when it next changes, JSON-ready."""
+def current_price(tariff: Tariff, now_s: int, market_price: tuple[int, int, Decimal] | None = None) -> dict[str, Any]:
+    """The price in force at `now_s` and when it next changes, JSON-ready.
+
+    For an index tariff, `market_price` is its market's price interval in force now, else the
+    latest one stored: the price shown is that $/MWh as $/kWh with losses and riders (the adder).
+    """
     zone = ZoneInfo(tariff.timezone)
     name, rate, next_change = price_in_force(tariff, now_s)
+    if tariff.index is not None:
+        rate = next_change = None
+        if market_price is not None:
+            start, next_change, usd_per_mwh = market_price
+            riders = sum((r.usd_per_kwh for r in tariff.riders), Decimal(0))
+            rate = tariff.index.usd_per_kwh(usd_per_mwh) + riders
+            name = f"{tariff.index.market} ${usd_per_mwh}/MWh from {iso(start, zone)}"
+        else:
+            name = f"{tariff.index.market}: no prices imported"
     return {
         "rate_name": tariff.name,
         "location": tariff.location,

@@ -114,8 +114,8 @@ ERRORS = [
         "name: A\nrate_type: flat\nflat_rate_usd_per_kwh: 1\nactive: maybe\n",
         "t.yaml:4: active: must be true or false, got 'maybe'",
     ),
-    ("name: A\n", "t.yaml:1: rate_type: required: one of flat, tou, tiered"),
-    ("name: A\nrate_type: fixed\n", "t.yaml:2: rate_type: must be one of flat, tou, tiered, got 'fixed'"),
+    ("name: A\n", "t.yaml:1: rate_type: required: one of flat, tou, tiered, index"),
+    ("name: A\nrate_type: fixed\n", "t.yaml:2: rate_type: must be one of flat, tou, tiered, index, got 'fixed'"),
     (
         "name: A\nrate_type: flat\nflat_rate_usd_per_kwh: 1\ntimezone: Mars/Olympus\n",
         "t.yaml:4: timezone: not an IANA time zone such as America/Chicago: 'Mars/Olympus'",

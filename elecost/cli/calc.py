@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from elecost.tariffs.engine import Context
     from elecost.tariffs.model import Tariff
 
 from elecost.cli.common import (
@@ -42,6 +43,13 @@ def _tariff_for(db: Path | None, tariff_file: Path | None, rate: str | None, loc
 
     database = open_database(db)
     return get_rate(database, rate) if rate is not None else active_rate(database, location)
+
+
+def _store_context(db: Path | None, tariff: Tariff, start_s: int, end_s: int) -> Context | None:
+    """Market prices and coincident peaks from the store, for the tariffs that bill them."""
+    from elecost.context import needs_store, span_context
+
+    return span_context(open_database(db), tariff, start_s, end_s) if needs_store(tariff) else None
 
 
 @app.command(rich_help_panel="Price")
@@ -85,7 +93,8 @@ def calc(
                 raise InputError(problems)
             if not rows:
                 raise UsageError(f"{readings}: no readings")
-            priced = price_readings(chosen, rows, max_gap)
+            span = (min(r.timestamp_s for r in rows), max(r.timestamp_s for r in rows) + 86_400)
+            priced = price_readings(chosen, rows, max_gap, _store_context(db, chosen, *span))
             report_gaps(priced.gaps, zone)
         else:
             if power is None or hours is None:
@@ -94,7 +103,8 @@ def calc(
             if seconds != seconds.to_integral_value() or seconds <= 0:
                 raise UsageError(f"--hours: must be a positive whole number of seconds, got {hours}")
             start_s = instant_option(start, zone, "--start") if start else int(time.time())
-            priced = price_constant_load(chosen, decimal_option(power, "--power"), start_s, int(seconds))
+            context = _store_context(db, chosen, start_s, start_s + int(seconds))
+            priced = price_constant_load(chosen, decimal_option(power, "--power"), start_s, int(seconds), context)
         record = priced.total
         if json_out:
             show_json(record_json(record, zone))

@@ -232,8 +232,11 @@ def peaks_show(
 
 
 def coincident_peak_usd_per_kw(database: Database, location: str) -> Decimal | None:
-    """The $/kW of the location's active tariff's coincident-peak charge, once tariffs have one."""
-    return None
+    """The $/kW of the location's active tariff's coincident-peak charge (None: no such charge)."""
+    from elecost.store import active_rates
+
+    tariff = active_rates(database).get(location)
+    return tariff.coincident_peak.usd_per_kw if tariff is not None and tariff.coincident_peak else None
 
 
 def site_location(database: Database, location: str | None) -> str:

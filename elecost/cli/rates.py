@@ -132,8 +132,15 @@ def rate_current(location: LocationOption = None, json_out: JsonOption = False, 
     from elecost.store import active_rate
 
     with exit_codes():
-        tariff = active_rate(open_database(db), location)
-        data = current_price(tariff, int(time.time()))
+        database = open_database(db)
+        tariff = active_rate(database, location)
+        now = int(time.time())
+        market = None
+        if tariff.index is not None:
+            from elecost.price_store import latest_price
+
+            market = latest_price(database, tariff.index.market, now)
+        data = current_price(tariff, now, market)
         if json_out:
             show_json(data)
         else:

@@ -98,6 +98,13 @@ def record(
         )
         plural = "s" if result.periods != 1 else ""
         note(f"recorded {result.rows} cost rows over {result.periods} billing period{plural}")
+        for place, (first, last) in sorted(result.awaiting_prices.items()):
+            from elecost.instants import iso
+
+            note(
+                f"readings at {place} from {iso(first, zone)} to {iso(last, zone)} await prices; "
+                "`elecost prices import` them, and the next record prices them"
+            )
         if result.without_rate:
             raise UsageError(
                 f"readings at {', '.join(result.without_rate)} have no active rate; "

@@ -14,7 +14,7 @@ up to the bill exactly (Decimal, no rounding):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
@@ -84,8 +84,19 @@ def ladder_amounts(
     return out
 
 
-def energy_lines(tariff: Tariff, kwh_by_part: Mapping[int, Decimal]) -> list[Line]:
-    """Energy at each period's one rate (tariffs without tiers): one line per period index."""
+def energy_lines(
+    tariff: Tariff, kwh_by_part: Mapping[int, Decimal], market_rates: Sequence[Decimal] | None = None
+) -> list[Line]:
+    """Energy at each period's one rate (tariffs without tiers): one line per period index.
+
+    For an index tariff the parts are the market's price intervals, at `market_rates` [$/kWh]:
+    one line for the market, its kWh and their cost.
+    """
+    if market_rates is not None:
+        assert tariff.index is not None
+        kwh = sum(kwh_by_part.values(), ZERO)
+        usd = sum((amount * market_rates[part] for part, amount in kwh_by_part.items()), ZERO)
+        return [Line("energy", tariff.index.market, kwh, "kWh", usd)] if kwh_by_part else []
     periods = tariff.energy_periods
     timed = tariff.timed
     lines = []

@@ -25,6 +25,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from elecost.errors import UsageError
+from elecost.instants import iso
 from elecost.tariffs.charges import (
     DEMAND_KINDS,
     ENERGY_KINDS,
@@ -170,11 +172,13 @@ class Context:
     """What pricing a billing period needs beyond its own readings.
 
     `ratchet_kw`: per demand charge with a ratchet, the highest peak of its previous periods;
-    `coincident_kw`: the site's mean kW in last year's coincident peaks (None: no peaks known).
+    `coincident_kw`: the site's mean kW in last year's coincident peaks (None: no peaks known);
+    `prices`: for an index tariff, its market's price intervals over (at least) the span priced.
     """
 
     ratchet_kw: Mapping[int, Decimal] = field(default_factory=dict)
     coincident_kw: Decimal | None = None
+    prices: Sequence[tuple[int, int, Decimal]] = ()  # an index tariff's market: (start_s, end_s, $/MWh)
 
 
 NO_CONTEXT = Context()
@@ -234,7 +238,12 @@ def _price(
     if high <= low:
         return [], []
     hours = local_hours(zone, low, high)
-    cut = pieces(Schedule(tariff).segments(low, high), hours)
+    rates: list[Decimal] | None = None
+    if tariff.index is not None:
+        segments, rates = _price_segments(tariff, zone, context.prices, low, high)
+    else:
+        segments = list(Schedule(tariff).segments(low, high))
+    cut = pieces(segments, hours)
     window_s = tariff.demand_interval_minutes * 60
     window_phase = clock_phase_s(zone, low, window_s)
     first_hour = hours[0][0] - (hours[0][0] + clock_phase_s(zone, low, HOUR_S)) % HOUR_S
@@ -256,6 +265,7 @@ def _price(
             (period_start_s, period_end_s),
             prior,
             context,
+            rates,
         )
         reporting = Counter(hour for energy, _ in tallies.values() for hour in {hour for hour, _ in energy})
         rows = list(meter_rows)
@@ -264,7 +274,9 @@ def _price(
             for name in sorted(tallies):
                 energy, windows = tallies[name]
                 own_peaks = hourly_peaks_kw(windows, window_s, low, high, first_hour)
-                rows.extend(_miner_rows(tariff, zone, name, energy, own_peaks, hours, meter_rows, shared, reporting))
+                rows.extend(
+                    _miner_rows(tariff, zone, name, energy, own_peaks, hours, meter_rows, shared, reporting, rates)
+                )
             if tallies:
                 rows.extend(_overhead_rows(tariff, meter_rows, rows[len(meter_rows) :], "" in clipped, reporting))
     return rows, peaks
@@ -321,6 +333,42 @@ def _key(line: Line) -> tuple[str, str, str, int, str, str]:
     return (line.charge, line.label, line.unit, line.part, line.period, line.tier)
 
 
+class Unpriced(UsageError):
+    """An index tariff's span reaches an instant its market has no price for (`at_s`)."""
+
+    def __init__(self, message: str, at_s: int) -> None:
+        super().__init__(message)
+        self.at_s = at_s
+
+
+def _price_segments(
+    tariff: Tariff, zone: ZoneInfo, prices: Sequence[tuple[int, int, Decimal]], low: int, high: int
+) -> tuple[list[tuple[int, int, int]], list[Decimal]]:
+    """An index tariff's price intervals over [low, high) as schedule segments, with each one's $/kWh.
+
+    Raises Unpriced at the first instant without a price: a span is never priced at zero.
+    """
+    assert tariff.index is not None
+    segments: list[tuple[int, int, int]] = []
+    rates: list[Decimal] = []
+    at = low
+    for start, end, usd_per_mwh in prices:
+        if end <= at or start >= high:
+            continue
+        if start > at:
+            break
+        segments.append((at, min(end, high), len(rates)))
+        rates.append(tariff.index.usd_per_kwh(usd_per_mwh))
+        at = min(end, high)
+        if at >= high:
+            return segments, rates
+    raise Unpriced(
+        f"no {tariff.index.market} price from {iso(at, zone)}, the first interval without one; "
+        "import it with `elecost prices import`",
+        at,
+    )
+
+
 def demand_peaks_kw(
     tariff: Tariff, zone: ZoneInfo, windows: Mapping[int, int], window_s: int, low: int, high: int
 ) -> list[Decimal]:
@@ -358,6 +406,7 @@ def _meter_rows(
     period: tuple[int, int],
     prior: Prior | None,
     context: Context,
+    market_rates: Sequence[Decimal] | None,
 ) -> list[CostRecord]:
     prior = prior or Prior()
     period_s = period[1] - period[0]
@@ -380,7 +429,7 @@ def _meter_rows(
             lines.extend(ladder_lines(tariff, before, after))
             before = after
         else:
-            lines.extend(energy_lines(tariff, by_part))
+            lines.extend(energy_lines(tariff, by_part, market_rates))
         if riders:
             month = datetime.fromtimestamp(start, UTC).astimezone(zone).month
             lines.extend(rider_lines(tariff, sum(by_part.values(), ZERO), month))
@@ -446,6 +495,7 @@ def _miner_rows(
     meter_rows: Sequence[CostRecord],
     shared_lines: Sequence[Sequence[Line]],
     reporting: Mapping[int, int],
+    market_rates: Sequence[Decimal] | None,
 ) -> list[CostRecord]:
     """A miner's hourly rows: its own energy and riders, and its share of the meter's other lines.
 
@@ -466,7 +516,7 @@ def _miner_rows(
                 lines: list[Line] = []
                 energy_usd = ZERO
             else:
-                lines = energy_lines(tariff, by_part)
+                lines = energy_lines(tariff, by_part, market_rates)
                 energy_usd = lines[0].usd if len(lines) == 1 else sum((line.usd for line in lines), ZERO)
             if riders:
                 month = datetime.fromtimestamp(start, UTC).astimezone(zone).month
@@ -644,7 +694,9 @@ def demand_peaks_of_period(
     tariff: Tariff, loads: Mapping[str, Sequence[MilliLoad]], period_start_s: int, period_end_s: int
 ) -> list[Decimal]:
     """Each demand charge's own peak [kW] in a billing period (for ratchets looking back at it)."""
-    _, peaks = _price(tariff, loads, period_start_s, period_end_s, None, False, None, NO_CONTEXT, None)
+    # Peaks need no prices: an index tariff is tallied against one stand-in price interval.
+    context = Context(prices=((period_start_s, period_end_s, ZERO),)) if tariff.index is not None else NO_CONTEXT
+    _, peaks = _price(tariff, loads, period_start_s, period_end_s, None, False, None, context, None)
     return peaks or [ZERO] * len(tariff.all_demand_charges)
 
 
@@ -673,6 +725,8 @@ def price_loads(
     return bill_periods(tariff, milli, start_s, end_s, span=(start_s, end_s), context=context)
 
 
-def price_constant_load(tariff: Tariff, power_w: Decimal, start_s: int, seconds: int) -> list[CostRecord]:
+def price_constant_load(
+    tariff: Tariff, power_w: Decimal, start_s: int, seconds: int, context: Context | None = None
+) -> list[CostRecord]:
     """Cost of `power_w` drawn steadily for `seconds` from `start_s`, per billing period."""
-    return price_loads(tariff, [Load(start_s, start_s + seconds, power_w)], start_s, start_s + seconds)
+    return price_loads(tariff, [Load(start_s, start_s + seconds, power_w)], start_s, start_s + seconds, context)

@@ -30,6 +30,7 @@ from elecost.tariffs.model import (
     DemandTier,
     FixedCharge,
     Holidays,
+    IndexPrice,
     Ratchet,
     RateType,
     Rider,
@@ -57,8 +58,10 @@ TOP_KEYS = (
     "account_number",
     "active",
 )
-# The long form (contract section 6): charges beyond the short keys, usable with any of them.
+# The long form (contract section 6) and the index binding (section 7): charges beyond the short
+# keys, usable with any of them (kept whole in a stored rate's `spec`).
 CHARGE_KEYS = (
+    "index",
     "energy",
     "tier_bounds",
     "riders",
@@ -92,6 +95,7 @@ WINDOW_KEYS = ("days", "start", "end", "start_hour", "end_hour")
 RATCHET_KEYS = ("pct", "periods")
 COINCIDENT_KEYS = ("peaks", "usd_per_kw")
 HOLIDAY_KEYS = ("country", "subdiv", "dates")
+INDEX_KEYS = ("market", "adder_usd_per_kwh", "loss_pct")
 FIXED_PER = ("day", "month", "year")
 TIER_KEYS = ("up_to_kwh", "rate")
 DEMAND_INTERVALS_MIN = (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)
@@ -177,6 +181,11 @@ def tariff_to_mapping(tariff: Tariff) -> dict[str, Any]:
         out["tiered_rates"] = _tiers_mapping(tariff.tiered_rates)
     if tariff.rate_type == "charges":
         out["energy"] = [_period_mapping(p) for p in tariff.energy]
+    if tariff.index is not None:
+        adders = [r for r in tariff.riders if r.name == "Adder"]
+        out["index"] = {"market": tariff.index.market, "loss_pct": _number(tariff.index.loss_pct)}
+        if adders:
+            out["index"]["adder_usd_per_kwh"] = _number(adders[0].usd_per_kwh)
     if tariff.tier_bounds != "monthly":
         out["tier_bounds"] = tariff.tier_bounds
     out["daily_service_charge_usd"] = _number(tariff.daily_service_charge_usd)
@@ -195,10 +204,9 @@ def tariff_to_mapping(tariff: Tariff) -> dict[str, Any]:
 def _charges_mapping(tariff: Tariff) -> dict[str, Any]:
     """The long form's charges, only those the tariff has."""
     out: dict[str, Any] = {}
-    if tariff.riders:
-        out["riders"] = [
-            {"name": r.name, "usd_per_kwh": _number(r.usd_per_kwh), **_months(r.months)} for r in tariff.riders
-        ]
+    riders = [r for r in tariff.riders if not (tariff.index is not None and r.name == "Adder")]
+    if riders:
+        out["riders"] = [{"name": r.name, "usd_per_kwh": _number(r.usd_per_kwh), **_months(r.months)} for r in riders]
     if tariff.fixed_charges:
         out["fixed_charges"] = [{"name": f.name, "usd": _number(f.usd), "per": f.per} for f in tariff.fixed_charges]
     if tariff.minimum_bill_usd:
@@ -385,6 +393,10 @@ class _Checker:
         elif rate_type == "charges":
             kwargs["energy"] = self.schedule(fields, root.line, "energy")
         kwargs.update(self.charges(fields))
+        if rate_type == "index":
+            kwargs["index"], adder = self.index(fields, root.line)
+            if adder:
+                kwargs["riders"] = (Rider("Adder", adder), *kwargs["riders"])
         if self.problems or name is None or rate_type is None:
             return None
         return Tariff(name=name, rate_type=rate_type, timezone=timezone, source=self.source, **kwargs)
@@ -455,10 +467,10 @@ class _Checker:
     def rate_type(self, fields: Mapping[str, Value], line: int | None) -> RateType | None:
         value = self.present(fields, "rate_type")
         if value is None:
-            self.add(line, "rate_type", "required: one of flat, tou, tiered")
+            self.add(line, "rate_type", "required: one of flat, tou, tiered, index")
             return None
         if value.data not in RATE_TYPES:
-            self.add(value.line, "rate_type", f"must be one of flat, tou, tiered, got {_show(value.data)}")
+            self.add(value.line, "rate_type", f"must be one of flat, tou, tiered, index, got {_show(value.data)}")
             return None
         return cast(RateType, value.data)
 
@@ -487,8 +499,24 @@ class _Checker:
             return 15
         return int(value.data)
 
+    def index(self, fields: Mapping[str, Value], line: int | None) -> tuple[IndexPrice | None, Decimal]:
+        """`index: {market, adder_usd_per_kwh, loss_pct}`: the market price binding (section 7)."""
+        value = self.present(fields, "index")
+        if value is None or not isinstance(value.data, dict):
+            self.add(
+                value.line if value else line,
+                "index",
+                "required for rate_type index: {market: NAME, adder_usd_per_kwh: X, loss_pct: Y}",
+            )
+            return None, Decimal(0)
+        self.unknown_keys(value.data, INDEX_KEYS, "index.")
+        market = self.text(value.data, "market", "index.", required=True)
+        adder = self.signed(value.data, "adder_usd_per_kwh", "index.") or Decimal(0)
+        loss = self.number(value.data, "loss_pct", "index.") or Decimal(0)
+        return (IndexPrice(market, loss) if market is not None else None), adder
+
     def not_used_by(self, fields: Mapping[str, Value], rate_type: RateType | None) -> None:
-        owners = {"flat_rate_usd_per_kwh": "flat", "tou_schedule": "tou", "tiered_rates": "tiered"}
+        owners = {"flat_rate_usd_per_kwh": "flat", "tou_schedule": "tou", "tiered_rates": "tiered", "index": "index"}
         for key, owner in owners.items():
             value = self.present(fields, key)
             if value is not None and rate_type == "charges":

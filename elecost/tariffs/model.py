@@ -17,8 +17,8 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Literal
 
-RateType = Literal["flat", "tou", "tiered", "charges"]
-RATE_TYPES: tuple[RateType, ...] = ("flat", "tou", "tiered")  # what `rate_type:` may say in a file
+RateType = Literal["flat", "tou", "tiered", "index", "charges"]
+RATE_TYPES: tuple[RateType, ...] = ("flat", "tou", "tiered", "index")  # what `rate_type:` may say in a file
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MINUTES_PER_DAY = 1440
@@ -164,6 +164,18 @@ class CoincidentPeak:
 
 
 @dataclass(frozen=True)
+class IndexPrice:
+    """Energy at a market's price in force at each instant ($/MWh / 1000), times (1 + loss_pct / 100);
+    the adder ($/kWh) is billed as a rider (contract section 7)."""
+
+    market: str
+    loss_pct: Decimal = Decimal(0)
+
+    def usd_per_kwh(self, usd_per_mwh: Decimal) -> Decimal:
+        return usd_per_mwh / 1000 * (1 + self.loss_pct / 100)
+
+
+@dataclass(frozen=True)
 class Holidays:
     """Local dates priced as a Sunday: listed dates and/or a country's (and subdivision's) holidays."""
 
@@ -221,6 +233,7 @@ class Tariff:
     minimum_bill_usd: Decimal = Decimal(0)
     coincident_peak: CoincidentPeak | None = None
     holidays: Holidays = Holidays()
+    index: IndexPrice | None = None
     source: str = field(default="", compare=False)
 
     @cached_property
@@ -234,6 +247,8 @@ class Tariff:
         if self.rate_type == "flat":
             assert self.flat_rate_usd_per_kwh is not None
             return (TouPeriod("Flat", self.flat_rate_usd_per_kwh, EVERY_DAY, *whole),)
+        if self.index is not None:  # the market's prices come with the readings (`engine.Context`)
+            return (TouPeriod(self.index.market, Decimal(0), EVERY_DAY, *whole),)
         return (TouPeriod("Tiered", Decimal(0), EVERY_DAY, *whole, tiers=self.tiered_rates),)
 
     @cached_property
