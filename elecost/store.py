@@ -46,6 +46,10 @@ def open_db(path: str | Path) -> Database:
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    known = {migration.name for migration in migrations._migrations}
+    newer = [m.name for m in migrations.applied(db) if m.name not in known]
+    if newer:
+        raise UsageError(f"{path} was written by a newer elecost (schema {newer[-1]!r}); upgrade elecost to use it")
     if migrations.pending(db):
         with write_transaction(db):
             migrations.apply(db)

@@ -8,6 +8,8 @@ Heavy modules (the store, the calculator, Rich tables) are imported inside the c
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,20 +31,17 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="What your mining operation's electricity really costs.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help text is shown as written: "[h]" is a unit, not markup
 )
-rate_app = typer.Typer(help="Manage tariffs (rates).", no_args_is_help=True)
-readings_app = typer.Typer(help="Store miner power readings.", no_args_is_help=True)
+rate_app = typer.Typer(help="Manage tariffs (rates).", no_args_is_help=True, rich_markup_mode=None)
+readings_app = typer.Typer(help="Store miner power readings.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(rate_app, name="rate", rich_help_panel="Price")
 app.add_typer(readings_app, name="readings", rich_help_panel="Track")
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--db", envvar="ELECOST_DB", help="Database file [default: $ELECOST_DB, else in your data directory]."
-    ),
-]
+DB_HELP = "Database file [default: --db before the command, else $ELECOST_DB, else in your data directory]."
+DbOption = Annotated[Path | None, typer.Option("--db", help=DB_HELP)]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON alone on stdout.")]
 LocationOption = Annotated[str | None, typer.Option("--location", "-l", help="Location (meter).")]
 
@@ -55,13 +54,23 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+# The database chosen for this run: `--db` before the command (set by the root callback, which
+# runs on every invocation), and the path opened last, which SQLite errors name.
+_chosen: dict[str, Path | None] = {"root": None, "opened": None}
+
+
 @app.callback()
 def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
+    db: Annotated[
+        Path | None, typer.Option("--db", help="Database file for any command [default: $ELECOST_DB].")
+    ] = None,
 ) -> None:
     """elecost: tariffs, readings, cost rows and bills for Bitcoin miners."""
+    _chosen["root"] = db
+    _chosen["opened"] = None
 
 
 # --- output and errors -----------------------------------------------------------------------
@@ -76,7 +85,7 @@ def stderr() -> Console:
 def _stdout() -> Console:
     from rich.console import Console
 
-    return Console(highlight=False)
+    return Console(highlight=False, markup=False)  # names are data: "[bold]x" is shown as written
 
 
 def show(renderable: RenderableType) -> None:
@@ -111,20 +120,62 @@ def exit_codes() -> Iterator[None]:
     except CheckFailed as exc:
         stderr().print(str(exc))
         raise typer.Exit(1) from None
+    except sqlite3.Error as exc:
+        stderr().print(f"error: {database_fault(exc, _chosen['opened'])}")
+        raise typer.Exit(2) from None
+
+
+def database_fault(exc: sqlite3.Error, path: Path | None) -> str:
+    """A SQLite error as what the user can do about it (no traceback: one place for every command)."""
+    from elecost.store import BUSY_TIMEOUT_MS
+
+    where = f"the database {path}" if path is not None else "the database"
+    text = str(exc)
+    lowered = text.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return f"another elecost run holds {where} (waited {BUSY_TIMEOUT_MS // 1000} s); try again when it has finished"
+    if "full" in lowered:
+        return f"the disk holding {where} is full; nothing was written"
+    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+        return f"{where} is not an elecost database, or is damaged ({text})"
+    if "readonly" in lowered or "read-only" in lowered:
+        return f"cannot write {where}: the file or its folder is read-only ({text})"
+    if "unable to open" in lowered or "i/o" in lowered:
+        return f"cannot open {where}: check that it is a file you may read and write ({text})"
+    return f"{where}: {text}"
 
 
 def _db_path(db: Path | None) -> Path:
-    if db is not None:
-        return db
+    """The subcommand's --db, else the one before the command, else $ELECOST_DB, else the default."""
+    chosen = db or _chosen["root"]
+    if chosen is not None:
+        return chosen
+    if os.environ.get("ELECOST_DB"):
+        return Path(os.environ["ELECOST_DB"])
     from platformdirs import user_data_path
 
     return user_data_path("elecost") / "elecost.db"
 
 
-def open_database(db: Path | None) -> Database:
+def open_database(db: Path | None, *, create: bool = False) -> Database:
+    """Open the database; only commands that store something (`create`) may create it.
+
+    A read-only command given a mistyped path says so instead of leaving an empty database
+    (and its folders) behind.
+    """
+    from elecost.errors import UsageError
     from elecost.store import open_db
 
-    return open_db(_db_path(db))
+    path = _db_path(db)
+    _chosen["opened"] = path
+    if path.is_dir():
+        raise UsageError(f"--db: {path} is a folder; give a database file, e.g. {path / 'elecost.db'}")
+    if not create and not path.exists():
+        raise UsageError(
+            f"no database at {path}; check --db and ELECOST_DB "
+            "(`elecost rate init` or `elecost readings import` creates one)"
+        )
+    return open_db(path)
 
 
 def decimal_option(text: str, option: str) -> Decimal:

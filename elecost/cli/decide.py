@@ -30,8 +30,12 @@ if TYPE_CHECKING:
 
     from elecost.mining import Network
 
-miner_app = typer.Typer(help="The miner inventory: nameplate hashrate and power.", no_args_is_help=True)
-budget_app = typer.Typer(help="Monthly budgets and the check a cron job runs.", no_args_is_help=True)
+miner_app = typer.Typer(
+    help="The miner inventory: nameplate hashrate and power.", no_args_is_help=True, rich_markup_mode=None
+)
+budget_app = typer.Typer(
+    help="Monthly budgets and the check a cron job runs.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(miner_app, name="miner", rich_help_panel="Decide")
 app.add_typer(budget_app, name="budget", rich_help_panel="Decide")
 
@@ -87,7 +91,7 @@ def miner_add(
     from elecost.store import Miner, add_miner
 
     with exit_codes():
-        database = open_database(db)
+        database = open_database(db, create=True)
         place = location or only_active_location(database)
         add_miner(database, Miner(name, place, hashrate_th, power_w, model))
         note(f"miner {name!r} at {place!r}: {hashrate_th or '?'} TH/s, {power_w or '?'} W")
@@ -194,7 +198,7 @@ def budget_set(
 
     with exit_codes():
         amount = decimal_option(monthly_usd, "--monthly-usd")
-        set_budget(open_database(db), location or "", amount)
+        set_budget(open_database(db, create=True), location or "", amount)
         note(f"budget for {location or 'the whole operation'}: ${amount:,.2f} a month")
 
 

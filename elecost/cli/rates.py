@@ -34,7 +34,7 @@ def rate_add(files: Annotated[list[Path], typer.Argument(help="Tariff files (YAM
 
     with exit_codes():
         tariffs = load_files(files)
-        add_rates(open_database(db), tariffs)
+        add_rates(open_database(db, create=True), tariffs)
         for tariff in tariffs:
             note(f"added rate {tariff.name!r} ({tariff.rate_type}, {tariff.location})")
 
@@ -45,7 +45,7 @@ def rate_init(db: DbOption = None) -> None:
     from elecost.store import add_rates, list_rates
 
     with exit_codes():
-        database = open_database(db)
+        database = open_database(db, create=True)
         known = {t.name for t in list_rates(database)}
         tariffs = [t for t in load_files(example_files()) if t.name not in known]
         add_rates(database, tariffs)

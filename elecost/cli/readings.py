@@ -41,7 +41,7 @@ def readings_import(
 
     with exit_codes():
         result = import_readings(
-            open_database(db),
+            open_database(db, create=True),
             files,
             location=location,
             timezone=zone_option(timezone),

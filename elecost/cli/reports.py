@@ -120,7 +120,7 @@ def demo(
 
     with exit_codes():
         path = db or Path(tempfile.mkdtemp(prefix="elecost-demo-")) / "demo.db"
-        database = open_database(path)
+        database = open_database(path, create=True)
         add_rates(database, load_files(example_files()))
         activate_rate(database, "Example TOU")
         sample = Path(str(files("elecost.examples") / "readings.csv"))
