@@ -37,8 +37,16 @@ def _number(value: Decimal, step: Decimal = MICRO) -> float:
     return float(value.quantize(step, rounding=ROUND_HALF_UP))
 
 
-def record_json(record: CostRecord, zone: ZoneInfo) -> dict[str, Any]:
-    """The contract's cost record (section 4), plus `tier_breakdown_usd` and `partial`."""
+def record_json(record: CostRecord, zone: ZoneInfo, *, exact: bool = False) -> dict[str, Any]:
+    """The contract's cost record (section 4), plus `tier_breakdown_usd` and `partial`.
+
+    Money is in cents, or with `exact` to 6 decimals: the rows of a listing (`costs --json`,
+    `export`) keep full precision so that a spreadsheet's sum of them equals the bill to the cent.
+    """
+
+    def money(amount: Decimal) -> float:
+        return _number(amount) if exact else float(cents(amount))
+
     return {
         "rate_name": record.rate_name,
         "location": record.location,
@@ -50,12 +58,12 @@ def record_json(record: CostRecord, zone: ZoneInfo) -> dict[str, Any]:
         "avg_power_kw": _number(record.avg_power_kw),
         "peak_power_kw": _number(record.peak_power_kw),
         "avg_rate_usd_per_kwh": _number(record.avg_rate_usd_per_kwh),
-        "energy_cost_usd": float(cents(record.energy_cost_usd)),
-        "demand_charge_usd": float(cents(record.demand_charge_usd)),
-        "service_charge_usd": float(cents(record.service_charge_usd)),
-        "total_cost_usd": float(cents(record.total_cost_usd)),
-        "tou_breakdown_usd": {k: float(cents(v)) for k, v in record.tou_breakdown_usd.items()},
-        "tier_breakdown_usd": {k: float(cents(v)) for k, v in record.tier_breakdown_usd.items()},
+        "energy_cost_usd": money(record.energy_cost_usd),
+        "demand_charge_usd": money(record.demand_charge_usd),
+        "service_charge_usd": money(record.service_charge_usd),
+        "total_cost_usd": money(record.total_cost_usd),
+        "tou_breakdown_usd": {k: money(v) for k, v in record.tou_breakdown_usd.items()},
+        "tier_breakdown_usd": {k: money(v) for k, v in record.tier_breakdown_usd.items()},
         "partial": record.partial,
     }
 
@@ -431,8 +439,8 @@ def export_json(costs: Sequence[CostRecord], bills: Sequence[tuple[Tariff, CostR
     import json
 
     data = {
-        "costs": [record_json(r, zone) for r in costs],
-        "bills": [record_json(r, ZoneInfo(t.timezone)) for t, r in bills],
+        "costs": [record_json(r, zone, exact=True) for r in costs],
+        "bills": [record_json(r, ZoneInfo(t.timezone), exact=True) for t, r in bills],
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
@@ -441,15 +449,26 @@ def export_csv(costs: Sequence[CostRecord], bills: Sequence[tuple[Tariff, CostRe
     """Cost rows and bills as one CSV table, `kind` telling them apart; breakdowns as JSON text."""
     import csv
     import io
-    import json
 
-    rows = [("cost", record_json(r, zone)) for r in costs] + [
-        ("bill", record_json(r, ZoneInfo(t.timezone))) for t, r in bills
+    rows = [("cost", record_json(r, zone, exact=True)) for r in costs] + [
+        ("bill", record_json(r, ZoneInfo(t.timezone), exact=True)) for t, r in bills
     ]
     out = io.StringIO()
     keys = list(record_json(costs[0] if costs else bills[0][1], zone)) if rows else []
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["kind", *keys])
     for kind, data in rows:
-        writer.writerow([kind, *(json.dumps(data[k]) if isinstance(data[k], dict) else data[k] for k in keys)])
+        writer.writerow([kind, *(_cell(data[k]) for k in keys)])
     return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as written: text that would start a formula (=, +, -, @,
+    tab, CR) gets a leading apostrophe (OWASP's advice against CSV injection); numbers stay."""
+    import json
+
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

@@ -178,6 +178,44 @@ def open_database(db: Path | None, *, create: bool = False) -> Database:
     return open_db(path)
 
 
+def check_output(output: Path, force: bool) -> None:
+    """Refuse an --output that would destroy something: the database (never), an existing file
+    (unless --force), a folder, or a place that does not exist. Checked before any work."""
+    from elecost.errors import UsageError
+
+    database = _chosen["opened"]
+    if database is not None and (database.exists() and output.exists()):
+        targets = [database, *(database.with_name(database.name + end) for end in ("-wal", "-shm", "-journal"))]
+        if any(target.exists() and output.samefile(target) for target in targets):
+            raise UsageError(f"--output: {output} is the database; write the export to another file")
+    if output.is_dir():
+        raise UsageError(f"--output: {output} is a folder; give a file name")
+    if not output.parent.is_dir():
+        raise UsageError(f"--output: the folder {output.parent} does not exist")
+    if output.exists() and not force and output.is_file():
+        raise UsageError(f"--output: {output} exists; add --force to overwrite it")
+
+
+def write_output(output: Path, text: str) -> None:
+    """Write a file whole: a regular file through a temporary one and a rename, so a full disk
+    leaves the old file as it was; a device (/dev/stdout, /dev/full) directly."""
+    from elecost.errors import UsageError
+
+    try:
+        if output.exists() and not output.is_file():
+            with output.open("w", encoding="utf-8") as handle:
+                handle.write(text)
+            return
+        temporary = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+        try:
+            temporary.write_text(text, encoding="utf-8")
+            temporary.replace(output)
+        finally:
+            temporary.unlink(missing_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--output: cannot write {output}: {exc.strerror or exc}") from None
+
+
 def decimal_option(text: str, option: str) -> Decimal:
     from elecost.errors import UsageError
 

@@ -14,6 +14,7 @@ from elecost.cli.common import (
     JsonOption,
     LocationOption,
     app,
+    check_output,
     decimal_option,
     exit_codes,
     instant_option,
@@ -23,6 +24,7 @@ from elecost.cli.common import (
     report_zone,
     show,
     show_json,
+    write_output,
 )
 
 if TYPE_CHECKING:
@@ -256,6 +258,7 @@ def export(
     to: Annotated[str | None, typer.Option("--to", help="To, excluded.")] = None,
     kind: Annotated[str, typer.Option("--kind", help="costs, bills or all.")] = "all",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --output if it exists.")] = False,
     db: DbOption = None,
 ) -> None:
     """Cost rows (every meter and miner row) and bills, for a spreadsheet."""
@@ -270,6 +273,8 @@ def export(
         if kind not in ("costs", "bills", "all"):
             raise UsageError(f"--kind: costs, bills or all, got {kind!r}")
         database = open_database(db)
+        if output is not None:
+            check_output(output, force)
         zone = report_zone(database, None)
         start = optional_instant(from_, zone, "--from")
         end = optional_instant(to, zone, "--to")
@@ -279,5 +284,5 @@ def export(
         if output is None:
             sys.stdout.write(text)
         else:
-            output.write_text(text, encoding="utf-8")
+            write_output(output, text)
             note(f"wrote {len(costs)} cost rows and {len(bill_rows)} bills to {output}")

@@ -46,7 +46,7 @@ def costs(
         zone = report_zone(database, location)
         records = cost_rows(database, start, end, miner=miner, location=location)
         if json_out:
-            show_json([record_json(r, zone) for r in records])
+            show_json([record_json(r, zone, exact=True) for r in records])
         else:
             show(records_table(records, zone, f"Cost rows, last {days} day(s) of records"))
 
