@@ -294,11 +294,16 @@ def days_span(database: Database, days: int) -> tuple[int, int]:
 
 
 def load_files(files: list[Path]) -> list[Tariff]:
-    from elecost.errors import InputError
+    from elecost.errors import InputError, Problem
     from elecost.tariffs.load import load_tariff_file
 
     tariffs, problems = [], []
+    seen: set[Path] = set()
     for path in files:
+        if path.resolve() in seen:
+            problems.append(Problem(str(path), None, "", "given twice; give each file once"))
+            continue
+        seen.add(path.resolve())
         try:
             tariffs.append(load_tariff_file(path))
         except InputError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TextIO
+from typing import IO, TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
@@ -47,7 +47,7 @@ def readings_import(
             timezone=zone_option(timezone),
             skip_bad=skip_bad,
             replace_stored=replace,
-            open_text=_progress_opener(),
+            open_text=text_opener(),
         )
         for problem in result.skipped:
             note(f"skipped: {problem}")
@@ -66,8 +66,28 @@ def _progress_opener() -> TextOpener | None:
 
     def opener(path: Path) -> AbstractContextManager[TextIO]:
         return rich.progress.open(
-            path, "r", encoding="utf-8", newline="", description=f"reading {path.name}", console=stderr()
+            path, "r", encoding="utf-8-sig", newline="", description=f"reading {path.name}", console=stderr()
         )
+
+    return opener
+
+
+def text_opener(progress: bool = True) -> TextOpener:
+    """Open readings files, `-` being stdin (read once and kept: a conflict is looked up again)."""
+    import io
+    from contextlib import nullcontext
+
+    shown = _progress_opener() if progress else None
+    kept: list[str] = []
+
+    def opener(path: Path) -> AbstractContextManager[IO[str]]:
+        if str(path) == "-":
+            if not kept:
+                kept.append(sys.stdin.read().removeprefix("\ufeff"))
+            return nullcontext(io.StringIO(kept[0], newline=""))
+        if shown is not None:
+            return shown(path)
+        return path.open(encoding="utf-8-sig", newline="")
 
     return opener
 
