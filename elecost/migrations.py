@@ -128,3 +128,10 @@ def m003_inventory_and_budgets(db: Database) -> None:
 def m004_cost_rows_by_miner(db: Database) -> None:
     """Reports read the meter's rows (miner '') or one miner's by time: index them so."""
     db.execute("CREATE INDEX costs_by_miner_time ON costs (miner_ip, period_start_s)")
+
+
+@migrations(name="006_reprice")
+def m006_reprice(db: Database) -> None:
+    """Locations whose tariff changed since `record` last ran, and why: the next `record` redoes
+    their cost rows from scratch and says so (their readings span is in `dirty` as well)."""
+    db.execute("CREATE TABLE reprice (location TEXT PRIMARY KEY, reason TEXT NOT NULL)")

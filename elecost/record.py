@@ -30,6 +30,7 @@ from elecost.store import (
     scale_demand,
     stored_milli_loads,
     take_dirty,
+    take_repriced,
     write_transaction,
 )
 from elecost.tariffs.calc import clock_phase_s
@@ -48,6 +49,7 @@ class RecordResult:
     periods: int = 0
     rows: int = 0
     without_rate: list[str] = field(default_factory=list)
+    repriced: dict[str, str] = field(default_factory=dict)  # location -> why (its tariff changed)
 
 
 def record_costs(db: Database, since_s: int | None = None, until_s: int | None = None) -> RecordResult:
@@ -59,6 +61,7 @@ def record_costs(db: Database, since_s: int | None = None, until_s: int | None =
     result = RecordResult()
     now = datetime.now(UTC).isoformat(timespec="seconds")
     with write_transaction(db):
+        result.repriced = take_repriced(db)  # their whole readings span is in `dirty` too
         work = {
             location: (redo_from(db, location, low, high), high) for location, (low, high) in take_dirty(db).items()
         }

@@ -121,12 +121,15 @@ def update_rate(db: Database, name: str, tariff: Tariff) -> None:
         rate_id = _require_rate_id(db, name)
         if tariff.name != name and _rate_id(db, tariff.name) is not None:
             raise UsageError(f"a rate named {tariff.name!r} already exists")
-        was_active = bool(db.execute("SELECT active FROM rates WHERE id = ?", [rate_id]).fetchone()[0])
+        was_active, old_location = db.execute("SELECT active, location FROM rates WHERE id = ?", [rate_id]).fetchone()
         row = {**_rate_row(tariff), "updated_at": _now_text()}
         row["active"] = int(tariff.active or was_active)
         db.table("rates").update(rate_id, row)
         if row["active"]:
             _make_only_active(db, tariff.name, tariff.location)
+            _mark_reprice(db, tariff.location, f"rate {tariff.name!r} was updated")
+            if old_location != tariff.location:
+                _mark_reprice(db, old_location, f"rate {tariff.name!r} moved to {tariff.location!r}")
 
 
 def remove_rate(db: Database, name: str) -> None:
@@ -143,7 +146,37 @@ def activate_rate(db: Database, name: str) -> Tariff:
         _require_rate_id(db, name)
         tariff = get_rate(db, name)
         _make_only_active(db, name, tariff.location)
+        if not tariff.active:
+            _mark_reprice(db, tariff.location, f"rate {name!r} was activated")
     return get_rate(db, name)
+
+
+def deactivate_rate(db: Database, name: str) -> Tariff:
+    """Leave a tariff stored but active nowhere; its location's cost rows stay as recorded."""
+    with write_transaction(db):
+        rate_id = _require_rate_id(db, name)
+        db.execute("UPDATE rates SET active = 0 WHERE id = ?", [rate_id])
+    return get_rate(db, name)
+
+
+def _mark_reprice(db: Database, location: str, reason: str) -> None:
+    """A location's tariff changed: its whole readings span must be priced again by `record`."""
+    span = reading_span(db, location)
+    if span is None:
+        return
+    db.execute("INSERT INTO dirty (location, start_s, end_s) VALUES (?, ?, ?)", [location, span[0], span[1]])
+    db.execute(
+        "INSERT INTO reprice (location, reason) VALUES (?, ?) "
+        "ON CONFLICT (location) DO UPDATE SET reason = excluded.reason",
+        [location, reason],
+    )
+
+
+def take_repriced(db: Database) -> dict[str, str]:
+    """Locations to price again after a tariff change, and why; cleared (caller's transaction)."""
+    rows = db.execute("SELECT location, reason FROM reprice ORDER BY location").fetchall()
+    db.execute("DELETE FROM reprice")
+    return {str(location): str(reason) for location, reason in rows}
 
 
 def _make_only_active(db: Database, name: str, location: str) -> None:

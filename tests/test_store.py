@@ -109,6 +109,7 @@ def test_a_first_version_database_upgrades_itself(tmp_path: Path) -> None:
         "002_breakdowns",
         "003_inventory_and_budgets",
         "004_cost_rows_by_miner",
+        "006_reprice",
     ]
     (row,) = db.query("SELECT total_cost_usd, tier_breakdown_usd, tou_breakdown_kwh FROM costs")
     assert row == {"total_cost_usd": 0.36, "tier_breakdown_usd": "{}", "tou_breakdown_kwh": "{}"}

@@ -125,6 +125,16 @@ def rate_activate(name: str, db: DbOption = None) -> None:
         note(f"rate {tariff.name!r} is now active for {tariff.location!r}")
 
 
+@rate_app.command("deactivate")
+def rate_deactivate(name: str, db: DbOption = None) -> None:
+    """Keep a tariff stored but active nowhere (its location then has no active rate)."""
+    from elecost.store import deactivate_rate
+
+    with exit_codes():
+        tariff = deactivate_rate(open_database(db), name)
+        note(f"rate {tariff.name!r} is no longer active; {tariff.location!r} has no active rate now")
+
+
 @rate_app.command("current")
 def rate_current(location: LocationOption = None, json_out: JsonOption = False, db: DbOption = None) -> None:
     """The active tariff and the price in force now, with when it next changes."""

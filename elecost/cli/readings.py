@@ -110,6 +110,8 @@ def record(
             optional_instant(since, zone, "--since"),
             optional_instant(until, zone, "--until"),
         )
+        for place, why in result.repriced.items():
+            note(f"repriced {place}: {why}, so its cost rows were redone from its first reading")
         plural = "s" if result.periods != 1 else ""
         note(f"recorded {result.rows} cost rows over {result.periods} billing period{plural}")
         if result.without_rate:
