@@ -7,11 +7,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from elecost.cli import app
-from elecost.instants import parse_instant
-from elecost.readings import read_readings
+from elecost.errors import Problem
+from elecost.instants import MAX_S, MIN_S, parse_instant
+from elecost.readings import MAX_DURATION_S, MAX_POWER_W, read_readings, scan_readings
 
 Write = Callable[[str, str], Path]
 runner = CliRunner()
@@ -163,3 +166,47 @@ def test_the_same_tariff_file_given_twice(tmp_path: Path) -> None:
     flat = str(EXAMPLES / "flat.yaml")
     code, _, err = run("rate", "add", flat, flat)
     assert (code, err) == (2, f"error: {flat}: given twice; give each file once\n1 error; nothing was written.\n")
+
+
+ALPHABET = st.sampled_from(list('timestampower_wduratinl,"{}:[]-+.eE0123456789TZ \n\r\t\ufeff\\x'))
+HEADERS = st.sampled_from(
+    ["timestamp,power_w\n", "timestamp,power_w,miner,location,duration_s\n", '{"timestamp": ', ""]
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(head=HEADERS, body=st.text(alphabet=ALPHABET, max_size=300), zone=st.sampled_from([None, CHICAGO]))
+def test_fuzzed_readings_never_raise(tmp_path: Path, head: str, body: str, zone: ZoneInfo | None) -> None:
+    path = tmp_path / "fuzz.csv"
+    path.write_text(head + body, encoding="utf-8")
+    problems: list[Problem] = []
+    rows = list(scan_readings(path, zone, problems))
+    for _, timestamp_s, power_w, _, _, duration_s in rows:
+        assert MIN_S <= timestamp_s < MAX_S
+        assert 0 <= power_w <= MAX_POWER_W
+        assert duration_s is None or 1 <= duration_s <= MAX_DURATION_S
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=5,
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional=dict.fromkeys(("timestamp", "power_w", "miner", "location", "duration_s"), JSON_VALUES),
+    )
+)
+def test_fuzzed_json_readings_never_raise(tmp_path: Path, data: dict[str, object]) -> None:
+    import json
+
+    path = tmp_path / "fuzz.jsonl"
+    path.write_text("{}\n" + json.dumps(data) + "\n", encoding="utf-8")
+    problems: list[Problem] = []
+    for _, timestamp_s, power_w, miner, place, _ in scan_readings(path, None, problems):
+        assert MIN_S <= timestamp_s < MAX_S and 0 <= power_w <= MAX_POWER_W
+        assert isinstance(miner, str) and (place is None or isinstance(place, str))

@@ -55,7 +55,7 @@ def test_rate_update_marks_rows_for_repricing_and_record_redoes_them(write: Writ
 def test_rate_activate_marks_rows_for_repricing() -> None:
     setup_site()
     assert run("rate", "activate", "Example Flat")[0] == 0
-    code, _, err = run("record")
+    err = run("record")[2]
     assert err.startswith("repriced Main Facility: rate 'Example Flat' was activated, so its cost rows")
     assert total("summary") == total("bill") == 80.67
 
