@@ -615,3 +615,32 @@ def cost_totals(
         params,
     ).fetchone()
     return Decimal(repr(row[0])), int(row[1])
+
+
+def cost_names(db: Database, kind: str) -> list[str]:
+    """The miners (or locations) that have cost rows, sorted."""
+    column = {"miners": "miner_ip", "locations": "location"}[kind]
+    return [row[0] for row in db.execute(f"SELECT DISTINCT {column} FROM costs WHERE {column} != '' ORDER BY 1")]
+
+
+def database_facts(db: Database) -> dict[str, Any]:
+    """What is in a database, for `elecost info`: counts, spans and the last `record`."""
+
+    def one(sql: str) -> Any:
+        return db.execute(sql).fetchone()
+
+    rates = one("SELECT count(*) FROM rates")[0]
+    readings, first, last = one("SELECT count(*), min(timestamp_s), max(timestamp_s) FROM readings")
+    costs, recorded = one("SELECT count(*), max(timestamp) FROM costs")
+    return {
+        "rates": int(rates),
+        "active_rates": {str(k): str(v) for k, v in db.execute("SELECT location, name FROM rates WHERE active")},
+        "miners": int(one("SELECT count(*) FROM miners WHERE name != ''")[0]),
+        "readings": int(readings),
+        "first_reading_s": first,
+        "last_reading_s": last,
+        "cost_rows": int(costs),
+        "last_record": recorded,
+        "waiting_for_record": bool(one("SELECT count(*) FROM dirty")[0]),
+        "schema": [m.name for m in migrations.applied(db)][-1:],
+    }

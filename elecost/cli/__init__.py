@@ -8,12 +8,12 @@ from __future__ import annotations
 # isort: off
 # Import order is the order of the help's panels: price, track, decide.
 from elecost.cli import calc, rates, readings, reports
-from elecost.cli import decide
+from elecost.cli import decide, info
 from elecost.cli.common import app
 
 # isort: on
 
-__all__ = ["app", "calc", "decide", "main", "rates", "readings", "reports"]
+__all__ = ["app", "calc", "decide", "info", "main", "rates", "readings", "reports"]
 
 
 def main() -> None:

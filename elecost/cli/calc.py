@@ -85,11 +85,13 @@ def calc(
         else:
             if power is None or hours is None:
                 raise UsageError("give --power W and --hours H (or --readings FILE)")
-            seconds = decimal_option(hours, "--hours") * 3600
+            seconds = decimal_option(hours, "--hours", maximum="87600") * 3600  # ten years
             if seconds != seconds.to_integral_value() or seconds <= 0:
                 raise UsageError(f"--hours: must be a positive whole number of seconds, got {hours}")
             start_s = instant_option(start, zone, "--start") if start else int(time.time())
-            priced = price_constant_load(chosen, decimal_option(power, "--power"), start_s, int(seconds))
+            priced = price_constant_load(
+                chosen, decimal_option(power, "--power", maximum="1e12"), start_s, int(seconds)
+            )
         record = priced.total
         if json_out:
             show_json(record_json(record, zone))

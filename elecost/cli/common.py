@@ -44,6 +44,9 @@ DB_HELP = "Database file [default: --db before the command, else $ELECOST_DB, el
 DbOption = Annotated[Path | None, typer.Option("--db", help=DB_HELP)]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON alone on stdout.")]
 LocationOption = Annotated[str | None, typer.Option("--location", "-l", help="Location (meter).")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success (for cron).")]
+FromOption = Annotated[str | None, typer.Option("--from", help="From (ISO; a date is local midnight).")]
+ToOption = Annotated[str | None, typer.Option("--to", help="To, excluded.")]
 
 
 def _version(value: bool) -> None:
@@ -145,7 +148,7 @@ def database_fault(exc: sqlite3.Error, path: Path | None) -> str:
     return f"{where}: {text}"
 
 
-def _db_path(db: Path | None) -> Path:
+def db_path(db: Path | None) -> Path:
     """The subcommand's --db, else the one before the command, else $ELECOST_DB, else the default."""
     chosen = db or _chosen["root"]
     if chosen is not None:
@@ -166,7 +169,7 @@ def open_database(db: Path | None, *, create: bool = False) -> Database:
     from elecost.errors import UsageError
     from elecost.store import open_db
 
-    path = _db_path(db)
+    path = db_path(db)
     _chosen["opened"] = path
     if path.is_dir():
         raise UsageError(f"--db: {path} is a folder; give a database file, e.g. {path / 'elecost.db'}")
@@ -216,15 +219,18 @@ def write_output(output: Path, text: str) -> None:
         raise UsageError(f"--output: cannot write {output}: {exc.strerror or exc}") from None
 
 
-def decimal_option(text: str, option: str) -> Decimal:
+def decimal_option(text: str, option: str, maximum: str = "1e18") -> Decimal:
+    """A number >= 0 from an option, bounded where it enters (1e400 would be stored as inf)."""
     from elecost.errors import UsageError
 
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise UsageError(f"{option}: not a number: {text!r}") from None
+        raise UsageError(f"{option}: not a number: {text[:40]!r}") from None
     if not value.is_finite() or value < 0:
-        raise UsageError(f"{option}: must be a number >= 0, got {text}")
+        raise UsageError(f"{option}: must be a number >= 0, got {text[:40]}")
+    if value > Decimal(maximum):
+        raise UsageError(f"{option}: must be at most {maximum}, got {text[:40]}")
     return value
 
 
@@ -281,8 +287,12 @@ def report_zone(database: Database, location: str | None) -> ZoneInfo:
     return ZoneInfo(zones.pop() if len(zones) == 1 else "UTC")
 
 
-def days_span(database: Database, days: int) -> tuple[int, int]:
-    """The last `days` days of recorded costs: back from the end of the newest cost row."""
+def days_span(database: Database, days: int, zone: ZoneInfo | None = None) -> tuple[int, int]:
+    """The last `days` whole local days of recorded costs, the newest row's day included: from
+    local midnight `days` days before the end of that day, to that end."""
+    from datetime import UTC, datetime, timedelta
+
+    from elecost.instants import local_instant
     from elecost.summary import newest_cost_end
 
     end = newest_cost_end(database)
@@ -290,7 +300,54 @@ def days_span(database: Database, days: int) -> tuple[int, int]:
         from elecost.errors import UsageError
 
         raise UsageError("no cost rows yet; import readings and run `elecost record` first")
-    return end - days * 86_400, end
+    if zone is None:
+        return end - days * 86_400, end
+    last_day = datetime.fromtimestamp(end - 1, UTC).astimezone(zone).date()
+
+    def midnight(day_offset: int) -> int:
+        day = datetime.combine(last_day + timedelta(days=day_offset), datetime.min.time())
+        return local_instant(day, zone, day.date().isoformat(), date_only=True)
+
+    return midnight(1 - days), midnight(1)
+
+
+def report_span(
+    database: Database, days: int, zone: ZoneInfo, from_: str | None, to: str | None
+) -> tuple[int, int, str]:
+    """The span of a report and how to name it: --from/--to where given (half-open), else the
+    last `days` whole local days of records."""
+    if from_ is None and to is None:
+        start, end = days_span(database, days, zone)
+        return start, end, f"last {days} day{'s' if days != 1 else ''} of records"
+    start, end = days_span(database, 1, zone)
+    start_s = optional_instant(from_, zone, "--from")
+    end_s = optional_instant(to, zone, "--to")
+    if start_s is not None and end_s is not None and start_s >= end_s:
+        from elecost.errors import UsageError
+
+        raise UsageError(f"--from {from_} is not before --to {to}")
+    return (
+        start_s if start_s is not None else -(2**62),
+        end_s if end_s is not None else end,
+        f"from {from_ or 'the first record'} to {to or 'the last'}",
+    )
+
+
+def check_names(database: Database, miner: str | None, location: str | None) -> None:
+    """An unknown --miner or --location is an error naming those that have cost rows, not an
+    empty table."""
+    from elecost.errors import UsageError
+    from elecost.store import cost_names
+
+    for option, given, kind in (("--miner", miner, "miners"), ("--location", location, "locations")):
+        if given is None:
+            continue
+        known = cost_names(database, kind)
+        if given not in known:
+            shown = ", ".join(repr(name) for name in known[:20]) + (
+                f" and {len(known) - 20} more" if len(known) > 20 else ""
+            )
+            raise UsageError(f"{option}: no cost rows for {given!r}; {kind} with cost rows: {shown or 'none yet'}")
 
 
 def load_files(files: list[Path]) -> list[Tariff]:

@@ -82,8 +82,8 @@ def network_option(
 @miner_app.command("add")
 def miner_add(
     name: Annotated[str, typer.Argument(help="Name or IP, as in the readings' miner column.")],
-    hashrate_th: Annotated[float | None, typer.Option("--hashrate-th", min=0.0, help="Hashrate [TH/s].")] = None,
-    power_w: Annotated[float | None, typer.Option("--power-w", min=0.0, help="Nameplate power [W].")] = None,
+    hashrate_th: Annotated[str | None, typer.Option("--hashrate-th", help="Hashrate [TH/s].")] = None,
+    power_w: Annotated[str | None, typer.Option("--power-w", help="Nameplate power [W].")] = None,
     model: Annotated[str | None, typer.Option("--model", help="Model, e.g. S21.")] = None,
     location: LocationOption = None,
     db: DbOption = None,
@@ -93,9 +93,11 @@ def miner_add(
     from elecost.store import Miner, add_miner
 
     with exit_codes():
+        hashrate = None if hashrate_th is None else float(decimal_option(hashrate_th, "--hashrate-th", "1e9"))
+        power = None if power_w is None else float(decimal_option(power_w, "--power-w", "1e12"))
         database = open_database(db, create=True)
         place = location or only_active_location(database)
-        add_miner(database, Miner(name, place, hashrate_th, power_w, model))
+        add_miner(database, Miner(name, place, hashrate, power, model))
         note(f"miner {name!r} at {place!r}: {hashrate_th or '?'} TH/s, {power_w or '?'} W")
 
 
@@ -130,7 +132,7 @@ def miner_remove(name: str, location: LocationOption = None, db: DbOption = None
 
 @app.command(rich_help_panel="Decide")
 def profit(
-    days: Annotated[int, typer.Option("--days", min=1, help="Costs over the last N days of records.")] = 30,
+    days: Annotated[int, typer.Option("--days", min=1, max=36_600, help="Costs over the last N days of records.")] = 30,
     hashprice: HashpriceOption = None,
     btc_price: BtcPriceOption = None,
     difficulty: DifficultyOption = None,
@@ -160,7 +162,7 @@ def profit(
 @app.command(rich_help_panel="Decide")
 def curtail(
     date: Annotated[str | None, typer.Option("--date", help="First local day (ISO date) [default: today].")] = None,
-    days: Annotated[int, typer.Option("--days", min=1, help="How many days to plan.")] = 1,
+    days: Annotated[int, typer.Option("--days", min=1, max=36_600, help="How many days to plan.")] = 1,
     location: LocationOption = None,
     hashprice: HashpriceOption = None,
     btc_price: BtcPriceOption = None,
@@ -199,7 +201,7 @@ def budget_set(
     from elecost.store import set_budget
 
     with exit_codes():
-        amount = decimal_option(monthly_usd, "--monthly-usd")
+        amount = decimal_option(monthly_usd, "--monthly-usd", maximum="1e12")
         set_budget(open_database(db, create=True), location or "", amount)
         note(f"budget for {location or 'the whole operation'}: ${amount:,.2f} a month")
 
@@ -231,7 +233,9 @@ def budget_check(at: AtOption = None, json_out: JsonOption = False, db: DbOption
 
     with exit_codes():
         database = open_database(db)
-        statuses = budget_status(database, _at(database, at))
+        at_s = _at(database, at)
+        statuses = budget_status(database, at_s)
+        _warn_if_stale(database, at_s)
         if json_out:
             show_json([budget_json(s) for s in statuses])
         over = [s for s in statuses if s.over]
@@ -240,6 +244,23 @@ def budget_check(at: AtOption = None, json_out: JsonOption = False, db: DbOption
         if not json_out:
             for status in statuses:
                 show(budget_line(status))
+
+
+STALE_S = 2 * 86_400  # cron records every few minutes: two days without a row is a stopped job
+
+
+def _warn_if_stale(database: Database, at_s: int) -> None:
+    """A forecast from cost rows weeks old says "within budget" about a month it has not seen."""
+    from elecost.instants import iso
+    from elecost.summary import newest_cost_end
+
+    newest = newest_cost_end(database)
+    if newest is not None and at_s - newest > STALE_S:
+        days = (at_s - newest) / 86_400
+        note(
+            f"warning: the newest cost row ends {iso(newest, report_zone(database, None))}, {days:.1f} days ago; "
+            "the forecast does not see since then: import readings and run `elecost record`"
+        )
 
 
 def _at(database: Database, at: str | None) -> int:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 from elecost.cli.common import (
     DbOption,
     LocationOption,
+    QuietOption,
     app,
     exit_codes,
     note,
@@ -34,6 +35,7 @@ def readings_import(
     timezone: Annotated[str | None, typer.Option("--timezone", help="Zone for timestamps without an offset.")] = None,
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Store the good rows, list the bad ones.")] = False,
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite stored readings that differ.")] = False,
+    quiet: QuietOption = False,
     db: DbOption = None,
 ) -> None:
     """Store readings; a bad row means nothing is written (unless --skip-bad)."""
@@ -51,11 +53,12 @@ def readings_import(
         )
         for problem in result.skipped:
             note(f"skipped: {problem}")
-        note(
-            f"imported {result.added} new readings, {result.unchanged} already stored"
-            + (f", {result.replaced} replaced" if result.replaced else "")
-            + (f", {len(result.skipped)} bad rows skipped" if result.skipped else "")
-        )
+        if not quiet:
+            note(
+                f"imported {result.added} new readings, {result.unchanged} already stored"
+                + (f", {result.replaced} replaced" if result.replaced else "")
+                + (f", {len(result.skipped)} bad rows skipped" if result.skipped else "")
+            )
 
 
 def _progress_opener() -> TextOpener | None:
@@ -96,6 +99,7 @@ def text_opener(progress: bool = True) -> TextOpener:
 def record(
     since: Annotated[str | None, typer.Option("--since", help="Also redo billing periods from here.")] = None,
     until: Annotated[str | None, typer.Option("--until", help="... up to here.")] = None,
+    quiet: QuietOption = False,
     db: DbOption = None,
 ) -> None:
     """Turn stored readings into hourly cost rows; safe to run from cron, never double counts."""
@@ -105,15 +109,16 @@ def record(
     with exit_codes():
         database = open_database(db)
         zone = report_zone(database, None)
-        result = record_costs(
-            database,
-            optional_instant(since, zone, "--since"),
-            optional_instant(until, zone, "--until"),
-        )
-        for place, why in result.repriced.items():
+        since_s = optional_instant(since, zone, "--since")
+        until_s = optional_instant(until, zone, "--until")
+        if since_s is not None and until_s is not None and since_s >= until_s:
+            raise UsageError(f"--since {since} is not before --until {until}: nothing to redo")
+        result = record_costs(database, since_s, until_s)
+        for place, why in result.repriced.items() if not quiet else ():
             note(f"repriced {place}: {why}, so its cost rows were redone from its first reading")
         plural = "s" if result.periods != 1 else ""
-        note(f"recorded {result.rows} cost rows over {result.periods} billing period{plural}")
+        if not quiet:
+            note(f"recorded {result.rows} cost rows over {result.periods} billing period{plural}")
         if result.without_rate:
             raise UsageError(
                 f"readings at {', '.join(result.without_rate)} have no active rate; "
