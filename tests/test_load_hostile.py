@@ -108,3 +108,15 @@ def test_fuzzed_tariff_fields_never_raise_anything_but_input_error(fields: dict[
     text = "".join(f"{key}: {value!r}\n" if not value.strip() else f"{key}: {value}\n" for key, value in body.items())
     with contextlib.suppress(InputError):
         parse_tariff(text, "t.yaml")
+
+
+def test_a_long_account_number_is_kept_as_written() -> None:
+    text = "name: x\nrate_type: flat\nflat_rate_usd_per_kwh: 0.1\naccount_number: 123456789012345678\n"
+    assert parse_tariff(text, "t.yaml").account_number == "123456789012345678"
+
+
+def test_a_bad_account_number_is_not_shown_in_the_error() -> None:
+    text = "name: x\nrate_type: flat\nflat_rate_usd_per_kwh: 0.1\naccount_number: [9876543210]\n"
+    assert problems(text) == [
+        't.yaml:4: account_number: must be text, e.g. account_number: "1234-5678" (not shown: masked)'
+    ]

@@ -94,7 +94,17 @@ def parse_tariff(text: str, source: str) -> Tariff:
         raise InputError([Problem(source, exc.line, "", str(exc))]) from None
     if problems:
         raise InputError(problems)
-    return tariff_from_value(root, source)
+    try:
+        return tariff_from_value(root, source)
+    except InputError as exc:  # an error message must not show the account number either
+        raise InputError(
+            [
+                Problem(p.path, p.line, p.field, 'must be text, e.g. account_number: "1234-5678" (not shown: masked)')
+                if p.field == "account_number"
+                else p
+                for p in exc.problems
+            ]
+        ) from None
 
 
 def _check_depth(text: str, source: str) -> None:
@@ -233,6 +243,9 @@ def _from_node(node: yaml.Node, source: str, problems: list[Problem], count: lis
             if key.data in items:
                 first = items[key.data].line
                 problems.append(Problem(source, key.line, key.data, f"duplicate key (first given on line {first})"))
+                continue
+            if key.data == "account_number" and isinstance(value_node, yaml.ScalarNode) and value_node.value:
+                items[key.data] = Value(str(value_node.value), value_node.start_mark.line + 1)  # text as written
                 continue
             items[key.data] = _from_node(value_node, source, problems, count, depth + 1)
         return Value(items, line)
