@@ -113,6 +113,7 @@ def add_rates(db: Database, tariffs: Sequence[Tariff]) -> None:
             db.table("rates").insert({**_rate_row(tariff), "created_at": now, "updated_at": now})
             if tariff.active:
                 _make_only_active(db, tariff.name, tariff.location)
+                _mark_reprice(db, tariff.location, f"rate {tariff.name!r} was added as its active rate")
 
 
 def update_rate(db: Database, name: str, tariff: Tariff) -> None:

@@ -80,3 +80,11 @@ def test_rate_deactivate() -> None:
     assert [r["active"] for r in json.loads(run("rate", "list", "--json")[1])] == [False, False]
     code, _, err = run("rate", "deactivate", "Nope")
     assert (code, err) == (2, "error: no rate named 'Nope' (rates: Example Flat, Example TOU)\n")
+
+
+def test_adding_an_active_rate_marks_rows_for_repricing(write: Write) -> None:
+    setup_site()
+    text = (EXAMPLES / "flat.yaml").read_text(encoding="utf-8").replace("Example Flat", "New Flat") + "\nactive: true\n"
+    assert run("rate", "add", str(write("new.yaml", text)))[0] == 0
+    assert run("record")[2].startswith("repriced Main Facility: rate 'New Flat' was added as its active rate")
+    assert total("summary") == total("bill") == 80.67
