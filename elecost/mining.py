@@ -213,9 +213,12 @@ def _day_start(zone: ZoneInfo, first_day: str | None, now_s: int) -> int:
     if first_day is None:
         return local_midnight(zone, local_date(zone, now_s))
     try:
-        return local_midnight(zone, date.fromisoformat(first_day))
+        day = date.fromisoformat(first_day)
     except ValueError:
         raise UsageError(f"--date: not an ISO date such as 2026-07-01: {first_day!r}") from None
+    if not 1990 <= day.year < 2100:
+        raise UsageError(f"--date: must be between 1990 and 2100, got {first_day}")
+    return local_midnight(zone, day)
 
 
 def _plan_location(tariff: Tariff, network: Network, fleet: list[Miner], start: int, end: int) -> list[Curtailment]:

@@ -162,3 +162,26 @@ def test_tables_at_80_columns_keep_their_first_column(tmp_path: Path) -> None:
     assert max(len(line) for line in out.splitlines()) <= 80
     wide = run("summary", "--by", "miner", width=120)[1]
     assert "┃ peak kW ┃" in wide and "left out" not in wide
+
+
+@pytest.mark.usefixtures("recorded")
+def test_curtail_dates_and_days_are_bounded() -> None:
+    assert run("miner", "add", "10.0.0.11", "--hashrate-th", "200", "--power-w", "3500")[0] == 0
+    hashprice = ("--hashprice-usd-per-th-day", "0.05")
+    assert run("curtail", "--date", "9999-12-31", *hashprice)[::2] == (
+        2,
+        "error: --date: must be between 1990 and 2100, got 9999-12-31\n",
+    )
+    code, _, err = run("curtail", "--date", "2026-11-02", "--days", "36000", *hashprice)
+    assert code == 2
+    assert "Invalid value for '--days'" in err
+
+
+def test_calc_reads_readings_from_stdin() -> None:
+    result = runner.invoke(
+        app,
+        ["calc", "--readings", "-", "--tariff", FLAT, "--json"],
+        input="timestamp,power_w\n2026-05-04T00:00:00Z,3000\n2026-05-05T00:00:00Z,3000\n2026-05-06T00:00:00Z,3000\n",
+    )
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["total_kwh"] == 216.0

@@ -162,7 +162,7 @@ def profit(
 @app.command(rich_help_panel="Decide")
 def curtail(
     date: Annotated[str | None, typer.Option("--date", help="First local day (ISO date) [default: today].")] = None,
-    days: Annotated[int, typer.Option("--days", min=1, max=36_600, help="How many days to plan.")] = 1,
+    days: Annotated[int, typer.Option("--days", min=1, max=366, help="How many days to plan (at most a year).")] = 1,
     location: LocationOption = None,
     hashprice: HashpriceOption = None,
     btc_price: BtcPriceOption = None,
