@@ -116,15 +116,16 @@ def add_rates(db: Database, tariffs: Sequence[Tariff]) -> None:
                 _mark_reprice(db, tariff.location, f"rate {tariff.name!r} was added as its active rate")
 
 
-def update_rate(db: Database, name: str, tariff: Tariff) -> None:
-    """Replace a stored tariff by a new version (which may rename it)."""
+def update_rate(db: Database, name: str, tariff: Tariff, active: bool | None = None) -> None:
+    """Replace a stored tariff by a new version (which may rename it). It stays active if it
+    was, unless the file says `active:` (`active`, None where the file does not say)."""
     with write_transaction(db):
         rate_id = _require_rate_id(db, name)
         if tariff.name != name and _rate_id(db, tariff.name) is not None:
             raise UsageError(f"a rate named {tariff.name!r} already exists")
         was_active, old_location = db.execute("SELECT active, location FROM rates WHERE id = ?", [rate_id]).fetchone()
         row = {**_rate_row(tariff), "updated_at": _now_text()}
-        row["active"] = int(tariff.active or was_active)
+        row["active"] = int(tariff.active or was_active) if active is None else int(active)
         db.table("rates").update(rate_id, row)
         if row["active"]:
             _make_only_active(db, tariff.name, tariff.location)

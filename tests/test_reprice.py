@@ -88,3 +88,22 @@ def test_adding_an_active_rate_marks_rows_for_repricing(write: Write) -> None:
     assert run("rate", "add", str(write("new.yaml", text)))[0] == 0
     assert run("record")[2].startswith("repriced Main Facility: rate 'New Flat' was added as its active rate")
     assert total("summary") == total("bill") == 80.67
+
+
+def test_rate_update_honours_active(write: Write) -> None:
+    setup_site()
+    body = (EXAMPLES / "tou.yaml").read_text(encoding="utf-8")
+    assert run("rate", "update", "Example TOU", str(write("off.yaml", body + "\nactive: false\n")))[0] == 0
+    assert [r["active"] for r in json.loads(run("rate", "list", "--json")[1])] == [False, False]
+    assert (
+        run(
+            "rate",
+            "update",
+            "Example Flat",
+            str(write("on.yaml", (EXAMPLES / "flat.yaml").read_text(encoding="utf-8") + "\nactive: true\n")),
+        )[0]
+        == 0
+    )
+    assert [r["active"] for r in json.loads(run("rate", "list", "--json")[1])] == [True, False]
+    assert run("rate", "update", "Example Flat", str(EXAMPLES / "flat.yaml"))[0] == 0  # no active: stays active
+    assert [r["active"] for r in json.loads(run("rate", "list", "--json")[1])] == [True, False]

@@ -96,13 +96,22 @@ def rate_export(name: str, db: DbOption = None) -> None:
 
 @rate_app.command("update")
 def rate_update(name: str, file: Path, db: DbOption = None) -> None:
-    """Replace a stored tariff by the one in FILE (it stays active if it was)."""
+    """Replace a stored tariff by the one in FILE (it stays active if it was, unless FILE says `active:`)."""
     from elecost.store import update_rate
 
     with exit_codes():
         (tariff,) = load_files([file])
-        update_rate(open_database(db), name, tariff)
+        update_rate(open_database(db), name, tariff, _says_active(file))
         note(f"updated rate {name!r}")
+
+
+def _says_active(file: Path) -> bool | None:
+    """The file's `active:` where it gives one (a validated file: bounded, plain data)."""
+    import yaml
+
+    data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    value = data.get("active") if isinstance(data, dict) else None
+    return value if isinstance(value, bool) else None
 
 
 @rate_app.command("remove")
