@@ -19,7 +19,7 @@ from sqlite_utils import Database
 
 from elecost.errors import UsageError
 from elecost.pricing import price_constant_load
-from elecost.store import Miner, active_rates, cost_totals, list_miners
+from elecost.store import Miner, active_rate, active_rates, cost_totals, list_miners
 from elecost.tariffs.calc import DECIMAL_CONTEXT
 from elecost.tariffs.model import Tariff
 from elecost.tariffs.periods import local_date, local_midnight
@@ -185,7 +185,7 @@ def curtailment_plan(
     """
     rates = active_rates(db)
     if location is not None and location not in rates:
-        raise UsageError(f"no active rate for location {location!r}; use `elecost rate activate NAME`")
+        active_rate(db, location)  # raises, naming the locations that have one
     plan: list[Curtailment] = []
     planned = False
     for place, tariff in sorted(rates.items()):

@@ -222,7 +222,11 @@ def active_rate(db: Database, location: str | None = None) -> Tariff:
     if location is not None:
         rows = list(db.query("SELECT * FROM rates WHERE active AND location = ?", [location]))
         if not rows:
-            raise UsageError(f"no active rate for location {location!r}; use `elecost rate activate NAME`")
+            places = ", ".join(repr(str(row[0])) for row in db.execute("SELECT location FROM rates WHERE active"))
+            raise UsageError(
+                f"no active rate for location {location!r}; use `elecost rate activate NAME`"
+                + (f" (locations with an active rate: {places})" if places else "")
+            )
         return _tariff_from_row(rows[0])
     rows = list(db.query("SELECT * FROM rates WHERE active ORDER BY location"))
     if not rows:

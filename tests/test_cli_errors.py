@@ -110,7 +110,8 @@ CASES: list[tuple[Callable[[], None], tuple[str, ...], str]] = [
     (
         tou_site,
         ("curtail", "--location", "Nowhere", *HASHPRICE),
-        "no active rate for location 'Nowhere'; use `elecost rate activate NAME`",
+        "no active rate for location 'Nowhere'; use `elecost rate activate NAME` "
+        "(locations with an active rate: 'Main Facility')",
     ),
     (tou_site, ("rate", "update", "Example Flat", TOU), "a rate named 'Example TOU' already exists"),
     (recorded_site, ("summary", "--by", "week"), "--by: must be one of day, miner, location, period, got 'week'"),

@@ -210,3 +210,36 @@ def test_fuzzed_json_readings_never_raise(tmp_path: Path, data: dict[str, object
     for _, timestamp_s, power_w, miner, place, _ in scan_readings(path, None, problems):
         assert MIN_S <= timestamp_s < MAX_S and 0 <= power_w <= MAX_POWER_W
         assert isinstance(miner, str) and (place is None or isinstance(place, str))
+
+
+def test_the_same_readings_file_given_twice(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text("timestamp,power_w\n2026-05-04T00:00:00Z,100\n", encoding="utf-8")
+    code, _, err = run("readings", "import", str(path), str(tmp_path / "." / "r.csv"), "--location", "x")
+    assert (code, err) == (
+        2,
+        f"error: {tmp_path / '.' / 'r.csv'}: given twice; give each file once\n1 error; nothing was written.\n",
+    )
+
+
+def test_a_file_named_like_markup_imports_with_a_progress_bar(tmp_path: Path) -> None:
+    from elecost.cli.readings import text_opener
+
+    path = tmp_path / "[red] x.csv"
+    path.write_text("timestamp,power_w\n2026-05-04T00:00:00Z,100\n", encoding="utf-8")
+    import sys
+
+    class Tty:
+        def isatty(self) -> bool:
+            return True
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(sys.__stderr__, name)
+
+    saved = sys.stderr
+    sys.stderr = Tty()  # type: ignore[assignment]
+    try:
+        rows, problems = read_readings(path, None, text_opener())
+    finally:
+        sys.stderr = saved
+    assert (len(rows), problems) == (1, [])

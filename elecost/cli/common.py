@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from sqlite_utils import Database
 
+    from elecost.errors import Problem
     from elecost.readings import Gap
     from elecost.tariffs.model import Tariff
 
@@ -350,17 +351,39 @@ def check_names(database: Database, miner: str | None, location: str | None) -> 
             raise UsageError(f"{option}: no cost rows for {given!r}; {kind} with cost rows: {shown or 'none yet'}")
 
 
+def repeats(files: list[Path]) -> dict[Path, list[Problem]]:
+    """Files named twice (`a.csv ./a.csv`): a problem for the second, which would do nothing
+    (readings) or be refused as "already exists" (tariffs)."""
+    from elecost.errors import Problem
+
+    seen: set[Path] = set()
+    out: dict[Path, list[Problem]] = {}
+    for path in files:
+        key = path.resolve() if str(path) != "-" else path
+        if key in seen:
+            out[path] = [Problem(str(path), None, "", "given twice; give each file once")]
+        seen.add(key)
+    return out
+
+
+def refuse_repeats(files: list[Path]) -> None:
+    from elecost.errors import InputError
+
+    problems = [problem for found in repeats(files).values() for problem in found]
+    if problems:
+        raise InputError(problems)
+
+
 def load_files(files: list[Path]) -> list[Tariff]:
-    from elecost.errors import InputError, Problem
+    from elecost.errors import InputError
     from elecost.tariffs.load import load_tariff_file
 
     tariffs, problems = [], []
-    seen: set[Path] = set()
+    repeated = repeats(files)
     for path in files:
-        if path.resolve() in seen:
-            problems.append(Problem(str(path), None, "", "given twice; give each file once"))
+        if path in repeated:
+            problems.extend(repeated.pop(path))
             continue
-        seen.add(path.resolve())
         try:
             tariffs.append(load_tariff_file(path))
         except InputError as exc:

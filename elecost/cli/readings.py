@@ -22,6 +22,7 @@ from elecost.cli.common import (
     open_database,
     optional_instant,
     readings_app,
+    refuse_repeats,
     report_zone,
     stderr,
     zone_option,
@@ -42,6 +43,7 @@ def readings_import(
     from elecost.importer import import_readings
 
     with exit_codes():
+        refuse_repeats(files)
         result = import_readings(
             open_database(db, create=True),
             files,
@@ -68,8 +70,11 @@ def _progress_opener() -> TextOpener | None:
     import rich.progress
 
     def opener(path: Path) -> AbstractContextManager[TextIO]:
+        from rich.markup import escape
+
+        description = f"reading {escape(path.name)}"  # a file named "[/bold].csv" is a name, not markup
         return rich.progress.open(
-            path, "r", encoding="utf-8-sig", newline="", description=f"reading {path.name}", console=stderr()
+            path, "r", encoding="utf-8-sig", newline="", description=description, console=stderr()
         )
 
     return opener
