@@ -14,7 +14,7 @@ Write = Callable[[str, str], Path]
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), terminal_width=100)
+    result = runner.invoke(app, list(args), env={"COLUMNS": "200"})
     return result.exit_code, result.stdout, result.stderr
 
 

@@ -34,10 +34,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
-    rich_markup_mode=None,  # help text is shown as written: "[h]" is a unit, not markup
+    rich_markup_mode="markdown",  # help keeps its panels, and "[h]" is a unit, not Rich markup
 )
-rate_app = typer.Typer(help="Manage tariffs (rates).", no_args_is_help=True, rich_markup_mode=None)
-readings_app = typer.Typer(help="Store miner power readings.", no_args_is_help=True, rich_markup_mode=None)
+rate_app = typer.Typer(help="Manage tariffs (rates).", no_args_is_help=True, rich_markup_mode="markdown")
+readings_app = typer.Typer(help="Store miner power readings.", no_args_is_help=True, rich_markup_mode="markdown")
 app.add_typer(rate_app, name="rate", rich_help_panel="Price")
 app.add_typer(readings_app, name="readings", rich_help_panel="Track")
 

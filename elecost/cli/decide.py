@@ -33,10 +33,10 @@ if TYPE_CHECKING:
     from elecost.mining import Network
 
 miner_app = typer.Typer(
-    help="The miner inventory: nameplate hashrate and power.", no_args_is_help=True, rich_markup_mode=None
+    help="The miner inventory: nameplate hashrate and power.", no_args_is_help=True, rich_markup_mode="markdown"
 )
 budget_app = typer.Typer(
-    help="Monthly budgets and the check a cron job runs.", no_args_is_help=True, rich_markup_mode=None
+    help="Monthly budgets and the check a cron job runs.", no_args_is_help=True, rich_markup_mode="markdown"
 )
 app.add_typer(miner_app, name="miner", rich_help_panel="Decide")
 app.add_typer(budget_app, name="budget", rich_help_panel="Decide")
