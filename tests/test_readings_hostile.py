@@ -243,3 +243,22 @@ def test_a_file_named_like_markup_imports_with_a_progress_bar(tmp_path: Path) ->
     finally:
         sys.stderr = saved
     assert (len(rows), problems) == (1, [])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("0123456789-+:TZ.W ")), max_size=40), st.sampled_from([None, CHICAGO]))
+def test_fuzzed_instants_raise_only_value_errors(text: str, zone: ZoneInfo | None) -> None:
+    try:
+        seconds = parse_instant(text, zone)
+    except ValueError:
+        return
+    assert MIN_S <= seconds < MAX_S
+
+
+def test_a_huge_tariff_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text("# padding\n" * 120_000, encoding="utf-8")
+    assert run("rate", "add", str(path))[::2] == (
+        2,
+        f"error: {path}: over 1 MB: not a tariff file\n1 error; nothing was written.\n",
+    )

@@ -351,6 +351,9 @@ def check_names(database: Database, miner: str | None, location: str | None) -> 
             raise UsageError(f"{option}: no cost rows for {given!r}; {kind} with cost rows: {shown or 'none yet'}")
 
 
+MAX_TARIFF_BYTES = 1_048_576  # a tariff with a year of hourly prices is under 200 kB
+
+
 def repeats(files: list[Path]) -> dict[Path, list[Problem]]:
     """Files named twice (`a.csv ./a.csv`): a problem for the second, which would do nothing
     (readings) or be refused as "already exists" (tariffs)."""
@@ -375,7 +378,7 @@ def refuse_repeats(files: list[Path]) -> None:
 
 
 def load_files(files: list[Path]) -> list[Tariff]:
-    from elecost.errors import InputError
+    from elecost.errors import InputError, Problem
     from elecost.tariffs.load import load_tariff_file
 
     tariffs, problems = [], []
@@ -383,6 +386,9 @@ def load_files(files: list[Path]) -> list[Tariff]:
     for path in files:
         if path in repeated:
             problems.extend(repeated.pop(path))
+            continue
+        if path.is_file() and path.stat().st_size > MAX_TARIFF_BYTES:
+            problems.append(Problem(str(path), None, "", "over 1 MB: not a tariff file"))
             continue
         try:
             tariffs.append(load_tariff_file(path))
