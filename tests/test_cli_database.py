@@ -141,3 +141,11 @@ def test_disk_full_during_a_write_is_an_error_not_a_traceback(tmp_path: Path, mo
     monkeypatch.setattr("elecost.importer.write_readings", full)
     code, _, err = run("--db", str(path), "readings", "import", "--location", "x", str(EXAMPLES / "readings.csv"))
     assert (code, err) == (2, f"error: the disk holding the database {path} is full; nothing was written\n")
+
+
+def test_demo_uses_the_db_given_before_the_command(tmp_path: Path) -> None:
+    path = tmp_path / "demo.db"
+    code, _, err = run("--db", str(path), "demo")
+    assert code == 0
+    assert err.startswith(f"demo database: {path}\n")
+    assert run("--db", str(path), "summary", "--by", "miner")[0] == 0

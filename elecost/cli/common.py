@@ -149,6 +149,11 @@ def database_fault(exc: sqlite3.Error, path: Path | None) -> str:
     return f"{where}: {text}"
 
 
+def root_db() -> Path | None:
+    """The --db given before the command, if any."""
+    return _chosen["root"]
+
+
 def db_path(db: Path | None) -> Path:
     """The subcommand's --db, else the one before the command, else $ELECOST_DB, else the default."""
     chosen = db or _chosen["root"]

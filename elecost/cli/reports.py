@@ -26,6 +26,7 @@ from elecost.cli.common import (
     optional_instant,
     report_span,
     report_zone,
+    root_db,
     show,
     show_json,
 )
@@ -128,7 +129,7 @@ def demo(
     from elecost.store import activate_rate, add_rates
 
     with exit_codes():
-        path = db or Path(tempfile.mkdtemp(prefix="elecost-demo-")) / "demo.db"
+        path = db or root_db() or Path(tempfile.mkdtemp(prefix="elecost-demo-")) / "demo.db"
         database = open_database(path, create=True)
         add_rates(database, load_files(example_files()))
         activate_rate(database, "Example TOU")
