@@ -120,3 +120,20 @@ def test_a_bad_account_number_is_not_shown_in_the_error() -> None:
     assert problems(text) == [
         't.yaml:4: account_number: must be text, e.g. account_number: "1234-5678" (not shown: masked)'
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("1e9999999", "number too large: 1e9999999 (at most 1e12)"),
+        ("1.0e9999999", "number too large: 1.0e9999999 (at most 1e12)"),
+        ("1e-9999999", "number too small: 1e-9999999 (at least 1e-12, or 0)"),
+    ],
+)
+def test_extreme_exponents_are_refused(value: str, message: str) -> None:
+    assert problems(f"name: x\nrate_type: flat\nflat_rate_usd_per_kwh: {value}\n") == [f"t.yaml:3: {message}"]
+
+
+def test_a_leading_zero_is_decimal_not_octal() -> None:
+    tariff = parse_tariff("name: x\nrate_type: flat\nflat_rate_usd_per_kwh: 0.1\nbilling_cycle_day: 010\n", "t.yaml")
+    assert tariff.billing_cycle_day == 10

@@ -258,10 +258,13 @@ def _scalar(node: yaml.Node, source: str, problems: list[Problem]) -> Any:
     line = node.start_mark.line + 1
     if node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
         text = str(node.value).replace("_", "")
-        if _SEXAGESIMAL.match(text) or _LEADING_ZERO.match(text):
-            return str(node.value)  # 21:30 is a time, not YAML 1.1's 1290; 0012345670 is an account, not octal
+        if _SEXAGESIMAL.match(text):
+            return str(node.value)  # 21:30 is a time, not YAML 1.1's 1290
         try:
-            number = Decimal(text) if node.tag.endswith("float") else int(text, 0)
+            if _LEADING_ZERO.match(text) and text.lstrip("+-").isdigit():
+                number: Decimal | int = int(text, 10)  # 010 is ten, not YAML 1.1's octal eight
+            else:
+                number = Decimal(text) if node.tag.endswith("float") else int(text, 0)
         except (InvalidOperation, ValueError):
             pass  # .inf, 0o17 and other spellings: let the constructor decide below
         else:
@@ -288,10 +291,15 @@ def _scalar(node: yaml.Node, source: str, problems: list[Problem]) -> Any:
 
 
 def _bounded(number: Decimal | int, text: str, source: str, line: int, problems: list[Problem]) -> Decimal | int | None:
-    """A number a tariff can hold: at most 1e12 in size (1e19 would overflow the calculator)."""
-    if Decimal(number).is_finite() and abs(Decimal(number)) > MAX_NUMBER:
+    """A number a tariff can hold: 1e-12 to 1e12 in size, or 0 (1e19 overflowed the calculator)."""
+    value = Decimal(number)
+    if value.is_finite() and (value.adjusted() > 12 or abs(value) > MAX_NUMBER):
         shown = text if len(text) <= 40 else f"{text[:20]}... ({len(text)} characters)"
         problems.append(Problem(source, line, "", f"number too large: {shown} (at most 1e12)"))
+        return None
+    if value.is_finite() and value != 0 and value.adjusted() < -12:
+        shown = text if len(text) <= 40 else f"{text[:20]}... ({len(text)} characters)"
+        problems.append(Problem(source, line, "", f"number too small: {shown} (at least 1e-12, or 0)"))
         return None
     return number
 
