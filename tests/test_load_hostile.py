@@ -82,7 +82,21 @@ SCALARS = st.one_of(
     st.integers(min_value=-(10**30), max_value=10**30).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(str),
     st.sampled_from(
-        ["21:30", "5e-1", "0012345670", ".inf", "-.nan", "0x1F", "0o17", "~", "yes", "1e400", "2026-01-01"]
+        [
+            "21:30",
+            "5e-1",
+            "0012345670",
+            ".inf",
+            "-.nan",
+            "0x1F",
+            "0o17",
+            "~",
+            "yes",
+            "1e400",
+            "2026-01-01",
+            "1e-999999",
+            "08",
+        ]
     ),
     st.text(max_size=10),
 )
