@@ -43,3 +43,10 @@ def test_help_keeps_units_and_defaults_in_brackets() -> None:
     assert "How long [h]." in out
     assert "[default: now]" in out
     assert "Constant load [W]." in out
+
+
+def test_root_help_offers_completion() -> None:
+    code, out, _ = run("--help")
+    assert code == 0
+    assert "--install-completion" in out
+    assert "--db" in out

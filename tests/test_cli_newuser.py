@@ -53,10 +53,14 @@ def test_numbers_are_bounded_where_they_enter(args: tuple[str, ...], message: st
     assert run(*args)[::2] == (2, f"error: {message}\n")
 
 
+@pytest.mark.usefixtures("recorded")
 def test_days_is_bounded() -> None:
-    code, _, err = run("summary", "--days", "3000000")
-    assert code == 2
-    assert "Invalid value for '--days'" in err
+    assert run("summary", "--days", "3000000")[::2] == (2, "error: --days: must be at most 36,600, got 3,000,000\n")
+    assert run("costs", "--days", "3000000")[::2] == (2, "error: --days: must be at most 36,600, got 3,000,000\n")
+    assert run("profit", "--days", "3000000", "--hashprice-usd-per-th-day", "0.05")[::2] == (
+        2,
+        "error: --days: must be at most 36,600, got 3,000,000\n",
+    )
 
 
 @pytest.mark.usefixtures("recorded")
@@ -172,9 +176,10 @@ def test_curtail_dates_and_days_are_bounded() -> None:
         2,
         "error: --date: must be between 1990 and 2100, got 9999-12-31\n",
     )
-    code, _, err = run("curtail", "--date", "2026-11-02", "--days", "36000", *hashprice)
-    assert code == 2
-    assert "Invalid value for '--days'" in err
+    assert run("curtail", "--date", "2026-11-02", "--days", "36000", *hashprice)[::2] == (
+        2,
+        "error: --days: must be at most 366, got 36,000\n",
+    )
 
 
 def test_calc_reads_readings_from_stdin() -> None:

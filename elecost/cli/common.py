@@ -293,6 +293,18 @@ def report_zone(database: Database, location: str | None) -> ZoneInfo:
     return ZoneInfo(zones.pop() if len(zones) == 1 else "UTC")
 
 
+MAX_DAYS = 36_600  # a hundred years of records; 3,000,000 days reached past the year 9999
+
+
+def check_days(days: int, maximum: int = MAX_DAYS) -> int:
+    """Bound --days where it enters."""
+    from elecost.errors import UsageError
+
+    if days > maximum:
+        raise UsageError(f"--days: must be at most {maximum:,}, got {days:,}")
+    return days
+
+
 def days_span(database: Database, days: int, zone: ZoneInfo | None = None) -> tuple[int, int]:
     """The last `days` whole local days of recorded costs, the newest row's day included: from
     local midnight `days` days before the end of that day, to that end."""
@@ -323,7 +335,7 @@ def report_span(
     """The span of a report and how to name it: --from/--to where given (half-open), else the
     last `days` whole local days of records."""
     if from_ is None and to is None:
-        start, end = days_span(database, days, zone)
+        start, end = days_span(database, check_days(days), zone)
         return start, end, f"last {days} day{'s' if days != 1 else ''} of records"
     start, end = days_span(database, 1, zone)
     start_s = optional_instant(from_, zone, "--from")

@@ -14,6 +14,7 @@ from elecost.cli.common import (
     JsonOption,
     LocationOption,
     app,
+    check_days,
     check_output,
     decimal_option,
     exit_codes,
@@ -132,7 +133,7 @@ def miner_remove(name: str, location: LocationOption = None, db: DbOption = None
 
 @app.command(rich_help_panel="Decide")
 def profit(
-    days: Annotated[int, typer.Option("--days", min=1, max=36_600, help="Costs over the last N days of records.")] = 30,
+    days: Annotated[int, typer.Option("--days", min=1, help="Costs over the last N days of records.")] = 30,
     hashprice: HashpriceOption = None,
     btc_price: BtcPriceOption = None,
     difficulty: DifficultyOption = None,
@@ -152,7 +153,7 @@ def profit(
         database = open_database(db)
         now = int(time.time())
         end = newest_cost_end(database) or now
-        rows = profit_rows(database, network, end - days * 86_400, end, now)
+        rows = profit_rows(database, network, end - check_days(days) * 86_400, end, now)
         if json_out:
             show_json([profit_json(row, network) for row in rows])
         else:
@@ -162,7 +163,7 @@ def profit(
 @app.command(rich_help_panel="Decide")
 def curtail(
     date: Annotated[str | None, typer.Option("--date", help="First local day (ISO date) [default: today].")] = None,
-    days: Annotated[int, typer.Option("--days", min=1, max=366, help="How many days to plan (at most a year).")] = 1,
+    days: Annotated[int, typer.Option("--days", min=1, help="How many days to plan (at most a year).")] = 1,
     location: LocationOption = None,
     hashprice: HashpriceOption = None,
     btc_price: BtcPriceOption = None,
@@ -180,7 +181,7 @@ def curtail(
     with exit_codes():
         network = network_option(hashprice, btc_price, difficulty, fees, subsidy, pool_fee)
         database = open_database(db)
-        plan = curtailment_plan(database, network, date, days, location, int(time.time()))
+        plan = curtailment_plan(database, network, date, check_days(days, 366), location, int(time.time()))
         zone = report_zone(database, location)
         if json_out:
             show_json([curtail_json(item, zone) for item in plan])

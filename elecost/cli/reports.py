@@ -34,7 +34,7 @@ from elecost.cli.common import (
 
 @app.command(rich_help_panel="Track")
 def costs(
-    days: Annotated[int, typer.Option("--days", min=1, max=36_600, help="The last N local days of records.")] = 1,
+    days: Annotated[int, typer.Option("--days", min=1, help="The last N local days of records.")] = 1,
     from_: FromOption = None,
     to: ToOption = None,
     miner: Annotated[str | None, typer.Option("--miner", help="One miner's rows instead of the meter's.")] = None,
@@ -60,7 +60,7 @@ def costs(
 
 @app.command(rich_help_panel="Track")
 def summary(
-    days: Annotated[int, typer.Option("--days", min=1, max=36_600, help="The last N local days of records.")] = 30,
+    days: Annotated[int, typer.Option("--days", min=1, help="The last N local days of records.")] = 30,
     from_: FromOption = None,
     to: ToOption = None,
     by: Annotated[str, typer.Option("--by", help="Group by day, miner, location or period.")] = "day",
