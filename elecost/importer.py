@@ -94,10 +94,18 @@ def import_readings(
                     yield miner_id, timestamp_s, power_w, duration_s
             counts[:] = [seen, low, high]
 
+        before = [_identity(path) for path in paths]
         written = write_readings(db, rows(), replace=replace_stored, conflicts=conflicts)
         clashes = (
-            _conflict_problems(db, paths, timezone, location, fallback, conflicts, file_format) if conflicts else []
+            _conflict_problems(db, paths, timezone, location, fallback, conflicts, open_text, file_format)
+            if conflicts
+            else []
         )
+        changed = [path for path, was in zip(paths, before, strict=True) if _identity(path) != was]
+        if changed:  # the conflicts were looked up in a file that is no longer the one imported
+            raise InputError(
+                [Problem(str(path), None, "", "changed while it was imported; import it again") for path in changed]
+            )
         if not replace_stored:
             problems.extend(clashes)
         if problems and not skip_bad:
@@ -111,6 +119,15 @@ def import_readings(
     return ImportResult(written - replaced, seen - written - kept_out, replaced, problems)
 
 
+def _identity(path: Path) -> tuple[int, int, int, int] | None:
+    """What tells a file from its replacement: device, inode, size, modification time."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
+
+
 def _conflict_problems(
     db: Database,
     paths: Sequence[Path],
@@ -118,6 +135,7 @@ def _conflict_problems(
     location: str | None,
     fallback: list[str],
     conflicts: list[tuple[int, int]],
+    open_text: TextOpener | None = None,
     file_format: str | None = None,
 ) -> list[Problem]:
     """The file lines behind the conflicting keys: a second reading of the file's own, or one
@@ -126,7 +144,7 @@ def _conflict_problems(
     clashing = Counter((names[miner_id], timestamp_s) for miner_id, timestamp_s in conflicts)
     lines: dict[tuple[tuple[str, str], int], list[tuple[str, int]]] = {}
     for path in paths:
-        for line, timestamp_s, _, miner, place, _ in scan_readings(path, timezone, [], None, file_format):
+        for line, timestamp_s, _, miner, place, _ in scan_readings(path, timezone, [], open_text, file_format):
             key = ((place or location or (fallback[0] if fallback else ""), miner), timestamp_s)
             if key in clashing:
                 lines.setdefault(key, []).append((str(path), line))

@@ -480,8 +480,12 @@ def interval_layout(header: Sequence[str]) -> _Layout | None:
 
 
 def sniff_csv(lines: Sequence[str]) -> str:
-    """'readings' or 'interval-csv', from a CSV file's first lines."""
-    rows = list(csv.reader(lines))
+    """'readings' or 'interval-csv', from a CSV file's first lines (not CSV at all: 'readings', whose
+    parser says what is wrong on which line)."""
+    try:
+        rows = list(csv.reader(lines))
+    except csv.Error:
+        return "readings"
     if rows and {"timestamp", "power_w"} <= {name.strip() for name in rows[0]}:
         return "readings"
     return "interval-csv" if any(interval_layout(row) for row in rows) else "readings"

@@ -175,6 +175,13 @@ def m005_charges_and_lines(db: Database) -> None:
     db.execute("DELETE FROM costs")
 
 
+@migrations(name="006_reprice")
+def m006_reprice(db: Database) -> None:
+    """Locations whose tariff changed since `record` last ran, and why: the next `record` redoes
+    their cost rows from scratch and says so (their readings span is in `dirty` as well)."""
+    db.execute("CREATE TABLE reprice (location TEXT PRIMARY KEY, reason TEXT NOT NULL)")
+
+
 @migrations(name="007_prices_and_peaks")
 def m007_prices_and_peaks(db: Database) -> None:
     """Wholesale price series per market, exact as integer micro-USD per MWh (sqlite-utils would

@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 from elecost.errors import UsageError
 from elecost.pricing import price_constant_load
-from elecost.store import Miner, active_rates, cost_totals, list_miners
+from elecost.store import Miner, active_rate, active_rates, cost_totals, list_miners
 from elecost.tariffs.engine import DECIMAL_CONTEXT
 from elecost.tariffs.model import DemandCharge, Tariff
 from elecost.tariffs.periods import billing_periods, local_date, local_midnight
@@ -196,7 +196,7 @@ def curtailment_plan(
     """
     rates = active_rates(db)
     if location is not None and location not in rates:
-        raise UsageError(f"no active rate for location {location!r}; use `elecost rate activate NAME`")
+        active_rate(db, location)  # raises, naming the locations that have one
     plan: list[Curtailment] = []
     planned = False
     for place, tariff in sorted(rates.items()):
@@ -224,9 +224,12 @@ def _day_start(zone: ZoneInfo, first_day: str | None, now_s: int) -> int:
     if first_day is None:
         return local_midnight(zone, local_date(zone, now_s))
     try:
-        return local_midnight(zone, date.fromisoformat(first_day))
+        day = date.fromisoformat(first_day)
     except ValueError:
         raise UsageError(f"--date: not an ISO date such as 2026-07-01: {first_day!r}") from None
+    if not 1990 <= day.year < 2100:
+        raise UsageError(f"--date: must be between 1990 and 2100, got {first_day}")
+    return local_midnight(zone, day)
 
 
 def _window_charges(tariff: Tariff) -> list[DemandCharge]:

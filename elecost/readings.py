@@ -10,6 +10,8 @@ billed twice.
 from __future__ import annotations
 
 import csv
+import io
+import itertools
 import json
 import math
 import operator
@@ -25,9 +27,11 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from elecost.errors import Problem
-from elecost.instants import parse_instant
+from elecost.instants import MAX_S, MIN_S, check_instant, parse_instant
 from elecost.tariffs.usage import Load
 
+MAX_POWER_W = 1e12  # a terawatt: far above any site, far below what the store's mW integers hold
+MAX_DURATION_S = 31 * 86_400  # a reading lasts at most a month
 TextOpener = Callable[[Path], AbstractContextManager[IO[str]]]
 
 
@@ -86,32 +90,42 @@ def scan_readings(
     """
     from elecost import meterdata
 
-    opener = open_text or (lambda p: p.open(encoding="utf-8", newline=""))
+    opener = open_text or (lambda p: p.open(encoding="utf-8-sig", newline=""))  # -sig: Excel's BOM
     source = str(path)
     try:
         with opener(path) as handle:
-            first = handle.read(1)
-            while first.isspace() or first == "\ufeff":  # a byte-order mark, as some utilities write
-                first = handle.read(1)
-            handle.seek(0)
-            if file_format is None and first not in "<{":
-                file_format = meterdata.sniff_csv([handle.readline() for _ in range(meterdata.HEADER_SEARCH_LINES)])
-                handle.seek(0)
+            # Peek at the first lines without seeking, so a pipe (stdin) works too.
+            head: list[str] = []
+            line = handle.readline()
+            while line and not line.strip():
+                head.append(line)
+                line = handle.readline()
+            head.append(line)
+            first = line.lstrip("\ufeff \t")[:1]
+            if file_format is None and first not in ("<", "{"):
+                while len(head) < meterdata.HEADER_SEARCH_LINES and (more := handle.readline()):
+                    head.append(more)
+                file_format = meterdata.sniff_csv(head)
+            lines = itertools.chain(head, handle)
             if file_format == "greenbutton" or (file_format is None and first == "<"):
-                yield from meterdata.scan_greenbutton(handle, source, problems)
+                yield from meterdata.scan_greenbutton(io.StringIO("".join(lines)), source, problems)
             elif file_format == "interval-csv":
-                yield from meterdata.scan_interval_csv(handle, source, zone, problems)
+                yield from meterdata.scan_interval_csv(lines, source, zone, problems)
             elif first == "{":
-                yield from _json_rows(handle, source, zone, problems)
+                yield from _json_rows(lines, source, zone, problems)
             else:
-                yield from _csv_rows(handle, source, zone, problems)
+                yield from _csv_rows(lines, source, zone, problems)
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(source, None, "", f"cannot read: {exc}"))
 
 
 def _csv_rows(handle: Iterable[str], source: str, zone: ZoneInfo | None, problems: list[Problem]) -> Iterator[Row]:
-    reader = csv.reader(handle)
-    header = [name.strip() for name in next(reader, [])]
+    reader = csv.reader(handle, strict=True)
+    try:
+        header = [name.strip().lstrip("\ufeff") for name in next(reader, [])]
+    except csv.Error as exc:
+        problems.append(Problem(source, 1, "", f"not valid CSV: {exc}"))
+        return
     missing = [name for name in ("timestamp", "power_w") if name not in header]
     if missing:
         problems.append(
@@ -124,24 +138,32 @@ def _csv_rows(handle: Iterable[str], source: str, zone: ZoneInfo | None, problem
     lasts = header.index("duration_s") if "duration_s" in header else None
     width = len(header)
     parse_iso = datetime.fromisoformat
-    for fields in reader:
+    while True:
+        start_line = reader.line_num + 1  # a quoted field may run over several lines
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.append(Problem(source, start_line, "", _csv_problem(exc)))
+            return
         # The common row, checked inline for speed; anything unusual takes the careful path.
         try:
             stamp = fields[at]
-            if stamp.isdigit():
+            if stamp.isdigit() and len(stamp) == 10:
                 timestamp_s = int(stamp)
             else:
                 moment = parse_iso(stamp)
                 if moment.tzinfo is None:
-                    if zone is None:
-                        raise ValueError(stamp)
-                    moment = moment.replace(tzinfo=zone)
+                    raise ValueError(stamp)  # local time: the careful path checks for DST changes
                 timestamp_s = int(moment.timestamp())
             watts = float(fields[power])
-            if not 0 <= watts < math.inf or (lasts is not None and fields[lasts]):
+            if not (0 <= watts <= MAX_POWER_W and MIN_S <= timestamp_s < MAX_S) or (
+                lasts is not None and fields[lasts]
+            ):
                 raise ValueError(watts)
             yield (
-                reader.line_num,
+                start_line,
                 timestamp_s,
                 watts,
                 fields[miner].strip() if miner is not None else "",
@@ -157,7 +179,7 @@ def _csv_rows(handle: Iterable[str], source: str, zone: ZoneInfo | None, problem
             fields += [""] * (width - len(fields))
         row = _row(
             source,
-            reader.line_num,
+            start_line,
             zone,
             problems,
             fields[at],
@@ -170,6 +192,15 @@ def _csv_rows(handle: Iterable[str], source: str, zone: ZoneInfo | None, problem
             yield row
 
 
+def _csv_problem(exc: csv.Error) -> str:
+    text = str(exc)
+    if "unexpected end of data" in text or "EOF" in text:
+        return "a quoted field opens on this line and is never closed"
+    if "field larger than field limit" in text:
+        return f"not valid CSV: a field longer than {csv.field_size_limit():,} characters"
+    return f"not valid CSV: {text}"
+
+
 def _json_rows(handle: Iterable[str], source: str, zone: ZoneInfo | None, problems: list[Problem]) -> Iterator[Row]:
     for number, text in enumerate(handle, start=1):
         if not text.strip():
@@ -178,6 +209,12 @@ def _json_rows(handle: Iterable[str], source: str, zone: ZoneInfo | None, proble
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             problems.append(Problem(source, number, "", f"not valid JSON: {exc.msg}"))
+            continue
+        except ValueError:  # a 5,000-digit integer
+            problems.append(Problem(source, number, "", "not valid JSON: a number too long to read"))
+            continue
+        except RecursionError:
+            problems.append(Problem(source, number, "", "not valid JSON: nested too deeply"))
             continue
         if not isinstance(data, dict):
             problems.append(Problem(source, number, "", "each line must be a JSON object"))
@@ -212,7 +249,11 @@ def _row(
     ok = True
     timestamp_s = 0
     if type(stamp) is int:
-        timestamp_s = stamp
+        try:
+            timestamp_s = check_instant(stamp if abs(stamp) < MAX_S * 10**6 else MAX_S * 10**6, str(stamp)[:40])
+        except ValueError as exc:
+            problems.append(Problem(source, line, "timestamp", str(exc)))
+            ok = False
     elif stamp is None or str(stamp).strip() == "":
         problems.append(Problem(source, line, "timestamp", "missing"))
         ok = False
@@ -224,32 +265,65 @@ def _row(
             ok = False
     watts = _number(power)
     if watts is None:
-        problems.append(Problem(source, line, "power_w", f"not a number: {power!r}"))
+        problems.append(Problem(source, line, "power_w", f"not a number: {_text(power)}"))
         ok = False
     elif watts < 0:
-        problems.append(Problem(source, line, "power_w", f"must be >= 0, got {power}"))
+        problems.append(Problem(source, line, "power_w", f"must be >= 0, got {_short(power)}"))
+        ok = False
+    elif watts > MAX_POWER_W:
+        problems.append(Problem(source, line, "power_w", f"must be at most 1e12 W (a terawatt), got {_short(power)}"))
         ok = False
     seconds: int | None = None
     if duration is not None and duration != "":
         length = _number(duration)
-        if length is None or length <= 0:
-            problems.append(Problem(source, line, "duration_s", f"must be a number of seconds > 0, got {duration!r}"))
+        if length is None or not 1 <= length <= MAX_DURATION_S or length != int(length):
+            problems.append(
+                Problem(
+                    source,
+                    line,
+                    "duration_s",
+                    f"must be a whole number of seconds from 1 to {MAX_DURATION_S:,}, got {_text(duration)}",
+                )
+            )
             ok = False
         else:
-            seconds = round(length)
+            seconds = int(length)
+    for field, value in (("miner", miner), ("location", location)):
+        if value is not None and not isinstance(value, str | int):
+            problems.append(Problem(source, line, field, f"must be text, got {_kind(value)}"))
+            ok = False
     if not ok or watts is None:
         return None
     place = str(location).strip() if location is not None and location != "" else None
     return line, timestamp_s, watts, str(miner).strip() if miner else "", place or None, seconds
 
 
+def _text(value: Any) -> str:
+    return _short(repr(value) if not isinstance(value, int | float) else str(value))
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else f"{text[:20]}... ({len(text)} characters)"
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
 def _number(value: Any) -> float | None:
     """A finite float from a number or its text; None for anything else (bools included)."""
     if isinstance(value, bool) or value is None:
         return None
+    if isinstance(value, str) and len(value) > 100:
+        return None  # a 5,000-digit "number" is no reading
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     return number if math.isfinite(number) else None
 

@@ -33,6 +33,7 @@ from elecost.store import (
     scale_demand,
     stored_milli_loads,
     take_dirty,
+    take_repriced,
     write_transaction,
 )
 from elecost.tariffs.engine import CostRecord, price_hours
@@ -52,6 +53,7 @@ class RecordResult:
     rows: int = 0
     without_rate: list[str] = field(default_factory=list)
     awaiting_prices: dict[str, tuple[int, int]] = field(default_factory=dict)  # location -> unpriced span
+    repriced: dict[str, str] = field(default_factory=dict)  # location -> why (its tariff changed)
 
 
 def record_costs(db: Database, since_s: int | None = None, until_s: int | None = None) -> RecordResult:
@@ -63,6 +65,7 @@ def record_costs(db: Database, since_s: int | None = None, until_s: int | None =
     result = RecordResult()
     now = datetime.now(UTC).isoformat(timespec="seconds")
     with write_transaction(db):
+        result.repriced = take_repriced(db)  # their whole readings span is in `dirty` too
         work = {
             location: (redo_from(db, location, low, high), high) for location, (low, high) in take_dirty(db).items()
         }

@@ -38,8 +38,16 @@ def _number(value: Decimal, step: Decimal = MICRO) -> float:
     return float(value.quantize(step, rounding=ROUND_HALF_UP))
 
 
-def record_json(record: CostRecord, zone: ZoneInfo) -> dict[str, Any]:
-    """The contract's cost record (section 4), plus `tier_breakdown_usd` and `partial`."""
+def record_json(record: CostRecord, zone: ZoneInfo, *, exact: bool = False) -> dict[str, Any]:
+    """The contract's cost record (section 4), plus `tier_breakdown_usd` and `partial`.
+
+    Money is in cents, or with `exact` to 6 decimals: the rows of a listing (`costs --json`,
+    `export`) keep full precision so that a spreadsheet's sum of them equals the bill to the cent.
+    """
+
+    def money(amount: Decimal) -> float:
+        return _number(amount) if exact else float(cents(amount))
+
     return {
         "rate_name": record.rate_name,
         "location": record.location,
@@ -51,12 +59,12 @@ def record_json(record: CostRecord, zone: ZoneInfo) -> dict[str, Any]:
         "avg_power_kw": _number(record.avg_power_kw),
         "peak_power_kw": _number(record.peak_power_kw),
         "avg_rate_usd_per_kwh": _number(record.avg_rate_usd_per_kwh),
-        "energy_cost_usd": float(cents(record.energy_cost_usd)),
-        "demand_charge_usd": float(cents(record.demand_charge_usd)),
-        "service_charge_usd": float(cents(record.service_charge_usd)),
-        "total_cost_usd": float(cents(record.total_cost_usd)),
-        "tou_breakdown_usd": {k: float(cents(v)) for k, v in record.tou_breakdown_usd.items()},
-        "tier_breakdown_usd": {k: float(cents(v)) for k, v in record.tier_breakdown_usd.items()},
+        "energy_cost_usd": money(record.energy_cost_usd),
+        "demand_charge_usd": money(record.demand_charge_usd),
+        "service_charge_usd": money(record.service_charge_usd),
+        "total_cost_usd": money(record.total_cost_usd),
+        "tou_breakdown_usd": {k: money(v) for k, v in record.tou_breakdown_usd.items()},
+        "tier_breakdown_usd": {k: money(v) for k, v in record.tier_breakdown_usd.items()},
         "partial": record.partial,
         "lines": [line_json(line) for line in record.lines],
     }
@@ -111,41 +119,80 @@ def records_table(
     title: str,
     label: str = "period",
     labels: Sequence[str] | None = None,
-) -> Table:
-    """Cost records as rows (one per period, day, miner or location) with a totals row."""
-    table = Table(title=title, title_justify="left")
-    table.add_column(label)
-    for column in ("kWh", "peak kW", "$/kWh", "energy", "demand", "service", "total"):
-        table.add_column(column, justify="right", no_wrap=True)
-    for index, record in enumerate(records):
-        table.add_row(
-            labels[index] if labels is not None else _row_label(record, zone, label),
-            f"{_number(record.energy_kwh):,.3f}",
-            f"{_number(record.peak_power_kw):,.3f}",
-            f"{_number(record.avg_rate_usd_per_kwh):.4f}",
-            _money(record.energy_cost_usd),
-            _money(record.demand_charge_usd),
-            _money(record.service_charge_usd),
-            _money(record.total_cost_usd),
-        )
-    if any(record.partial for record in records) and label == "period":
-        table.caption = "* part of a billing period: demand and service charges prorated by time"
-        table.caption_justify = "left"
-    if len(records) > 1:
-        zero = Decimal(0)
-        table.add_section()
-        table.add_row(
-            "total",
-            f"{_number(sum((r.energy_kwh for r in records), zero)):,.3f}",
-            "",
-            "",
-            _money(sum((r.energy_cost_usd for r in records), zero)),
-            _money(sum((r.demand_charge_usd for r in records), zero)),
-            _money(sum((r.service_charge_usd for r in records), zero)),
-            _money(sum((r.total_cost_usd for r in records), zero)),
-            style="bold",
-        )
-    return table
+) -> RenderableType:
+    """Cost records as rows (one per period, day, miner or location) with a totals row.
+
+    The first column (what each row is) is never squeezed out: where the terminal is too narrow
+    for every column, peak kW and $/kWh are left out (the caption says so) before the labels.
+    """
+    return _FittedRecords(records, zone, title, label, labels)
+
+
+class _FittedRecords:
+    """A records table built at render time, when the width is known."""
+
+    OPTIONAL = ("peak kW", "$/kWh")
+
+    def __init__(
+        self, records: Sequence[CostRecord], zone: ZoneInfo, title: str, label: str, labels: Sequence[str] | None
+    ) -> None:
+        self.title, self.label = title, label
+        self.rows = [
+            [
+                labels[index] if labels is not None else _row_label(record, zone, label),
+                f"{_number(record.energy_kwh):,.3f}",
+                f"{_number(record.peak_power_kw):,.3f}",
+                f"{_number(record.avg_rate_usd_per_kwh):.4f}",
+                _money(record.energy_cost_usd),
+                _money(record.demand_charge_usd),
+                _money(record.service_charge_usd),
+                _money(record.total_cost_usd),
+            ]
+            for index, record in enumerate(records)
+        ]
+        self.total: list[str] | None = None
+        if len(records) > 1:
+            zero = Decimal(0)
+            self.total = [
+                "total",
+                f"{_number(sum((r.energy_kwh for r in records), zero)):,.3f}",
+                "",
+                "",
+                _money(sum((r.energy_cost_usd for r in records), zero)),
+                _money(sum((r.demand_charge_usd for r in records), zero)),
+                _money(sum((r.service_charge_usd for r in records), zero)),
+                _money(sum((r.total_cost_usd for r in records), zero)),
+            ]
+        self.partial = any(record.partial for record in records) and label == "period"
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        columns = [self.label, "kWh", "peak kW", "$/kWh", "energy", "demand", "service", "total"]
+        cells = [*self.rows, *([self.total] if self.total else [])]
+        widths = [max([len(columns[i]), *(len(row[i]) for row in cells)]) for i in range(len(columns))]
+        label_width = min(widths[0], 16)
+        keep = list(range(len(columns)))
+        if label_width + sum(widths[1:]) + 3 * len(columns) + 1 > options.max_width:
+            keep = [i for i in keep if columns[i] not in self.OPTIONAL]
+        table = Table(title=self.title, title_justify="left")
+        for i in keep:
+            if i == 0:
+                table.add_column(columns[i], min_width=label_width)
+            else:
+                table.add_column(columns[i], justify="right", no_wrap=True)
+        for row in self.rows:
+            table.add_row(*(row[i] for i in keep))
+        captions = []
+        if self.partial:
+            captions.append("* part of a billing period: demand and service charges prorated by time")
+        if len(keep) < len(columns):
+            captions.append("peak kW and $/kWh left out to fit the terminal; --json has them")
+        if captions:
+            table.caption = "\n".join(captions)
+            table.caption_justify = "left"
+        if self.total is not None:
+            table.add_section()
+            table.add_row(*(self.total[i] for i in keep), style="bold")
+        yield table
 
 
 def _row_label(record: CostRecord, zone: ZoneInfo, label: str) -> str:
@@ -269,11 +316,12 @@ def summary_json(summary: Summary, zone: ZoneInfo) -> dict[str, Any]:
     return data
 
 
-def summary_view(summary: Summary, zone: ZoneInfo, by: str, days: int) -> list[RenderableType]:
-    """The summary as tables: the groups with a totals row, then the TOU breakdown and run rate."""
+def summary_view(summary: Summary, zone: ZoneInfo, by: str, span: str) -> list[RenderableType]:
+    """The summary as tables: the groups with a totals row, then the TOU breakdown and run rate.
+    `span` names the span asked for ("last 30 days of records", "from ... to ...")."""
     total = summary.total
     dates = f"{iso(total.period_start_s, zone)[:10]} to {iso(total.period_end_s, zone)[:10]}"
-    title = f"Costs, last {days} days of records ({dates})"
+    title = f"Costs, {span} ({dates})"
     groups = records_table(summary.groups, zone, title, label=by, labels=summary.group_labels)
     parts: list[RenderableType] = [groups]
     if total.tou_breakdown_usd and by != "period":
@@ -478,8 +526,8 @@ def export_json(costs: Sequence[CostRecord], bills: Sequence[tuple[Tariff, CostR
     import json
 
     data = {
-        "costs": [record_json(r, zone) for r in costs],
-        "bills": [record_json(r, ZoneInfo(t.timezone)) for t, r in bills],
+        "costs": [record_json(r, zone, exact=True) for r in costs],
+        "bills": [record_json(r, ZoneInfo(t.timezone), exact=True) for t, r in bills],
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
@@ -488,15 +536,52 @@ def export_csv(costs: Sequence[CostRecord], bills: Sequence[tuple[Tariff, CostRe
     """Cost rows and bills as one CSV table, `kind` telling them apart; breakdowns as JSON text."""
     import csv
     import io
-    import json
 
-    rows = [("cost", record_json(r, zone)) for r in costs] + [
-        ("bill", record_json(r, ZoneInfo(t.timezone))) for t, r in bills
+    rows = [("cost", record_json(r, zone, exact=True)) for r in costs] + [
+        ("bill", record_json(r, ZoneInfo(t.timezone), exact=True)) for t, r in bills
     ]
     out = io.StringIO()
     keys = list(record_json(costs[0] if costs else bills[0][1], zone)) if rows else []
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["kind", *keys])
     for kind, data in rows:
-        writer.writerow([kind, *(json.dumps(data[k]) if isinstance(data[k], dict | list) else data[k] for k in keys)])
+        writer.writerow([kind, *(_cell(data[k]) for k in keys)])
     return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as written: text that would start a formula (=, +, -, @,
+    tab, CR) gets a leading apostrophe (OWASP's advice against CSV injection); numbers stay."""
+    import json
+
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def facts_table(facts: dict[str, Any]) -> Table:
+    """`elecost info` as a two-column table."""
+    table = Table(title="elecost database", title_justify="left", show_header=False)
+    table.add_column("what")
+    table.add_column("value", overflow="fold")
+    active = ", ".join(f"{place}: {name}" for place, name in sorted(facts["active_rates"].items()))
+    rows = [
+        ("database", facts["database"]),
+        ("size", f"{facts['size_bytes'] / 1_048_576:,.1f} MiB"),
+        ("rates", f"{facts['rates']} ({active or 'none active'})"),
+        ("miners", f"{facts['miners']:,}"),
+        (
+            "readings",
+            f"{facts['readings']:,}"
+            + (f", {facts['first_reading']} to {facts['last_reading']}" if facts["readings"] else ""),
+        ),
+        ("cost rows", f"{facts['cost_rows']:,}"),
+        ("last record", facts["last_record"] or "never"),
+        ("new readings", "waiting for `elecost record`" if facts["waiting_for_record"] else "none"),
+        ("schema", facts["schema"] or ""),
+    ]
+    for what, value in rows:
+        table.add_row(what, value)
+    return table

@@ -47,6 +47,10 @@ def open_db(path: str | Path) -> Database:
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    known = {migration.name for migration in migrations._migrations}
+    newer = [m.name for m in migrations.applied(db) if m.name not in known]
+    if newer:
+        raise UsageError(f"{path} was written by a newer elecost (schema {newer[-1]!r}); upgrade elecost to use it")
     if migrations.pending(db):
         with write_transaction(db):
             migrations.apply(db)
@@ -116,20 +120,25 @@ def add_rates(db: Database, tariffs: Sequence[Tariff]) -> None:
             db.table("rates").insert({**_rate_row(tariff), "created_at": now, "updated_at": now})
             if tariff.active:
                 _make_only_active(db, tariff.name, tariff.location)
+                _mark_reprice(db, tariff.location, f"rate {tariff.name!r} was added as its active rate")
 
 
-def update_rate(db: Database, name: str, tariff: Tariff) -> None:
-    """Replace a stored tariff by a new version (which may rename it)."""
+def update_rate(db: Database, name: str, tariff: Tariff, active: bool | None = None) -> None:
+    """Replace a stored tariff by a new version (which may rename it). It stays active if it
+    was, unless the file says `active:` (`active`, None where the file does not say)."""
     with write_transaction(db):
         rate_id = _require_rate_id(db, name)
         if tariff.name != name and _rate_id(db, tariff.name) is not None:
             raise UsageError(f"a rate named {tariff.name!r} already exists")
-        was_active = bool(db.execute("SELECT active FROM rates WHERE id = ?", [rate_id]).fetchone()[0])
+        was_active, old_location = db.execute("SELECT active, location FROM rates WHERE id = ?", [rate_id]).fetchone()
         row = {**_rate_row(tariff), "updated_at": _now_text()}
-        row["active"] = int(tariff.active or was_active)
+        row["active"] = int(tariff.active or was_active) if active is None else int(active)
         db.table("rates").update(rate_id, row)
         if row["active"]:
             _make_only_active(db, tariff.name, tariff.location)
+            _mark_reprice(db, tariff.location, f"rate {tariff.name!r} was updated")
+            if old_location != tariff.location:
+                _mark_reprice(db, old_location, f"rate {tariff.name!r} moved to {tariff.location!r}")
 
 
 def remove_rate(db: Database, name: str) -> None:
@@ -146,7 +155,37 @@ def activate_rate(db: Database, name: str) -> Tariff:
         _require_rate_id(db, name)
         tariff = get_rate(db, name)
         _make_only_active(db, name, tariff.location)
+        if not tariff.active:
+            _mark_reprice(db, tariff.location, f"rate {name!r} was activated")
     return get_rate(db, name)
+
+
+def deactivate_rate(db: Database, name: str) -> Tariff:
+    """Leave a tariff stored but active nowhere; its location's cost rows stay as recorded."""
+    with write_transaction(db):
+        rate_id = _require_rate_id(db, name)
+        db.execute("UPDATE rates SET active = 0 WHERE id = ?", [rate_id])
+    return get_rate(db, name)
+
+
+def _mark_reprice(db: Database, location: str, reason: str) -> None:
+    """A location's tariff changed: its whole readings span must be priced again by `record`."""
+    span = reading_span(db, location)
+    if span is None:
+        return
+    db.execute("INSERT INTO dirty (location, start_s, end_s) VALUES (?, ?, ?)", [location, span[0], span[1]])
+    db.execute(
+        "INSERT INTO reprice (location, reason) VALUES (?, ?) "
+        "ON CONFLICT (location) DO UPDATE SET reason = excluded.reason",
+        [location, reason],
+    )
+
+
+def take_repriced(db: Database) -> dict[str, str]:
+    """Locations to price again after a tariff change, and why; cleared (caller's transaction)."""
+    rows = db.execute("SELECT location, reason FROM reprice ORDER BY location").fetchall()
+    db.execute("DELETE FROM reprice")
+    return {str(location): str(reason) for location, reason in rows}
 
 
 def _make_only_active(db: Database, name: str, location: str) -> None:
@@ -190,7 +229,11 @@ def active_rate(db: Database, location: str | None = None) -> Tariff:
     if location is not None:
         rows = list(db.query("SELECT * FROM rates WHERE active AND location = ?", [location]))
         if not rows:
-            raise UsageError(f"no active rate for location {location!r}; use `elecost rate activate NAME`")
+            places = ", ".join(repr(str(row[0])) for row in db.execute("SELECT location FROM rates WHERE active"))
+            raise UsageError(
+                f"no active rate for location {location!r}; use `elecost rate activate NAME`"
+                + (f" (locations with an active rate: {places})" if places else "")
+            )
         return _tariff_from_row(rows[0])
     rows = list(db.query("SELECT * FROM rates WHERE active ORDER BY location"))
     if not rows:
@@ -748,3 +791,32 @@ def miner_cost_totals(
     return [
         (miner, place, Decimal(repr(kwh)), Decimal(repr(usd)), int(seconds)) for miner, place, kwh, usd, seconds in rows
     ]
+
+
+def cost_names(db: Database, kind: str) -> list[str]:
+    """The miners (or locations) that have cost rows, sorted."""
+    column = {"miners": "miner_ip", "locations": "location"}[kind]
+    return [row[0] for row in db.execute(f"SELECT DISTINCT {column} FROM costs WHERE {column} != '' ORDER BY 1")]
+
+
+def database_facts(db: Database) -> dict[str, Any]:
+    """What is in a database, for `elecost info`: counts, spans and the last `record`."""
+
+    def one(sql: str) -> Any:
+        return db.execute(sql).fetchone()
+
+    rates = one("SELECT count(*) FROM rates")[0]
+    readings, first, last = one("SELECT count(*), min(timestamp_s), max(timestamp_s) FROM readings")
+    costs, recorded = one("SELECT count(*), max(timestamp) FROM costs")
+    return {
+        "rates": int(rates),
+        "active_rates": {str(k): str(v) for k, v in db.execute("SELECT location, name FROM rates WHERE active")},
+        "miners": int(one("SELECT count(*) FROM miners WHERE name != ''")[0]),
+        "readings": int(readings),
+        "first_reading_s": first,
+        "last_reading_s": last,
+        "cost_rows": int(costs),
+        "last_record": recorded,
+        "waiting_for_record": bool(one("SELECT count(*) FROM dirty")[0]),
+        "schema": [m.name for m in migrations.applied(db)][-1:],
+    }

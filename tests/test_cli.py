@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from elecost.cli import app
+from elecost.store import open_db
 
 from conftest import EXAMPLES
 
@@ -89,6 +91,7 @@ def test_calc_usage_errors_exit_2() -> None:
 
 
 def test_calc_without_a_tariff_uses_the_active_rate() -> None:
+    open_db(os.environ["ELECOST_DB"])
     code, _, err = run("calc", "--power", "3000", "--hours", "24")
     assert code == 2
     assert "no active rate" in err
@@ -141,7 +144,7 @@ def test_rate_add_checks_every_file_before_storing_any(write: Write) -> None:
     code, _, err = run("rate", "add", str(EXAMPLES / "flat.yaml"), str(bad))
     assert code == 2
     assert err.endswith("1 error; nothing was written.\n")
-    assert json.loads(run("rate", "list", "--json")[1]) == []
+    assert run("rate", "list", "--json")[0] == 2  # not even an empty database was created
 
 
 # --- readings, record, reports ---------------------------------------------------------------
@@ -247,6 +250,7 @@ def test_record_without_an_active_rate_says_so(write: Write) -> None:
 
 
 def test_reports_before_any_record_explain_what_to_do() -> None:
+    open_db(os.environ["ELECOST_DB"])
     code, _, err = run("summary")
     assert (code, err) == (2, "error: no cost rows yet; import readings and run `elecost record` first\n")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from typer.testing import CliRunner
 
 from elecost.cli import app
 from elecost.cli.readings import _progress_opener
+from elecost.store import open_db
 
 from conftest import EXAMPLES
 
@@ -37,6 +39,11 @@ def recorded_site() -> None:
 
 def nothing() -> None:
     pass
+
+
+def empty_db() -> None:
+    """An empty database where ELECOST_DB points (read-only commands refuse a missing one)."""
+    open_db(os.environ["ELECOST_DB"])
 
 
 CASES: list[tuple[Callable[[], None], tuple[str, ...], str]] = [
@@ -67,24 +74,24 @@ CASES: list[tuple[Callable[[], None], tuple[str, ...], str]] = [
         "--timezone: not an IANA time zone such as America/Chicago: 'Mars/Base'",
     ),
     (
-        nothing,
+        empty_db,
         ("calc", "--power", "1", "--hours", "1"),
         "no active rate; add one with `elecost rate add FILE` and `elecost rate activate NAME`",
     ),
     (
-        nothing,
+        empty_db,
         ("rate", "activate", "Nope"),
         "no rate named 'Nope' (rates: none yet; `elecost rate init` adds examples)",
     ),
     (
-        nothing,
+        empty_db,
         ("rate", "current", "--location", "Nowhere"),
         "no active rate for location 'Nowhere'; use `elecost rate activate NAME`",
     ),
-    (nothing, ("costs",), "no cost rows yet; import readings and run `elecost record` first"),
-    (nothing, ("budget", "check"), "no budget set; use `elecost budget set --monthly-usd N [--location L]`"),
+    (empty_db, ("costs",), "no cost rows yet; import readings and run `elecost record` first"),
+    (empty_db, ("budget", "check"), "no budget set; use `elecost budget set --monthly-usd N [--location L]`"),
     (
-        nothing,
+        empty_db,
         ("profit", *HASHPRICE),
         "no miners with a hashrate; add them with `elecost miner add NAME --hashrate-th X --power-w W`",
     ),
@@ -103,7 +110,8 @@ CASES: list[tuple[Callable[[], None], tuple[str, ...], str]] = [
     (
         tou_site,
         ("curtail", "--location", "Nowhere", *HASHPRICE),
-        "no active rate for location 'Nowhere'; use `elecost rate activate NAME`",
+        "no active rate for location 'Nowhere'; use `elecost rate activate NAME` "
+        "(locations with an active rate: 'Main Facility')",
     ),
     (tou_site, ("rate", "update", "Example Flat", TOU), "a rate named 'Example TOU' already exists"),
     (recorded_site, ("summary", "--by", "week"), "--by: must be one of day, miner, location, period, got 'week'"),

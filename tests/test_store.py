@@ -110,6 +110,7 @@ def test_a_first_version_database_upgrades_itself(tmp_path: Path) -> None:
         "003_inventory_and_budgets",
         "004_cost_rows_by_miner",
         "005_charges_and_lines",
+        "006_reprice",
         "007_prices_and_peaks",
         "008_miner_addresses",
     ]

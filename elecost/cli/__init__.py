@@ -8,12 +8,24 @@ from __future__ import annotations
 # isort: off
 # Import order is the order of the help's panels: price, track, decide.
 from elecost.cli import calc, rates, markets, readings, reports, overview
-from elecost.cli import decide, miners
+from elecost.cli import decide, miners, info
 from elecost.cli.common import app
 
 # isort: on
 
-__all__ = ["app", "calc", "decide", "main", "markets", "miners", "overview", "rates", "readings", "reports"]
+__all__ = [
+    "app",
+    "calc",
+    "decide",
+    "info",
+    "main",
+    "markets",
+    "miners",
+    "overview",
+    "rates",
+    "readings",
+    "reports",
+]
 
 
 def main() -> None:

@@ -75,6 +75,7 @@ def calc(
     db: DbOption = None,
 ) -> None:
     """Cost of a constant load (--power/--hours) or of a readings file; nothing is stored."""
+    from elecost.cli.readings import text_opener
     from elecost.errors import InputError, UsageError
     from elecost.pricing import price_constant_load, price_readings
     from elecost.readings import read_readings
@@ -88,7 +89,9 @@ def calc(
         if readings is not None:
             if power is not None or hours is not None or start is not None:
                 raise UsageError("give --readings, or --power and --hours, not both")
-            rows, problems = read_readings(readings, zone_option(timezone), None, format_option(file_format))
+            rows, problems = read_readings(
+                readings, zone_option(timezone), text_opener(progress=False), format_option(file_format)
+            )
             if problems:
                 raise InputError(problems)
             if not rows:
@@ -99,12 +102,13 @@ def calc(
         else:
             if power is None or hours is None:
                 raise UsageError("give --power W and --hours H (or --readings FILE)")
-            seconds = decimal_option(hours, "--hours") * 3600
+            seconds = decimal_option(hours, "--hours", maximum="87600") * 3600  # ten years
             if seconds != seconds.to_integral_value() or seconds <= 0:
                 raise UsageError(f"--hours: must be a positive whole number of seconds, got {hours}")
             start_s = instant_option(start, zone, "--start") if start else int(time.time())
             context = _store_context(db, chosen, start_s, start_s + int(seconds))
-            priced = price_constant_load(chosen, decimal_option(power, "--power"), start_s, int(seconds), context)
+            watts = decimal_option(power, "--power", maximum="1e12")
+            priced = price_constant_load(chosen, watts, start_s, int(seconds), context)
         record = priced.total
         if json_out:
             show_json(record_json(record, zone))

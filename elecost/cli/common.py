@@ -8,6 +8,8 @@ Heavy modules (the store, the calculator, Rich tables) are imported inside the c
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,26 +25,24 @@ if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from sqlite_utils import Database
 
+    from elecost.errors import Problem
     from elecost.readings import Gap
     from elecost.tariffs.model import Tariff
 
 app = typer.Typer(
     help="What your mining operation's electricity really costs.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # help keeps its panels, and "[h]" is a unit, not Rich markup
 )
-rate_app = typer.Typer(help="Manage tariffs (rates).", no_args_is_help=True)
-readings_app = typer.Typer(help="Store miner power readings.", no_args_is_help=True)
+rate_app = typer.Typer(help="Manage tariffs (rates).", no_args_is_help=True, rich_markup_mode="markdown")
+readings_app = typer.Typer(help="Store miner power readings.", no_args_is_help=True, rich_markup_mode="markdown")
 app.add_typer(rate_app, name="rate", rich_help_panel="Price")
 app.add_typer(readings_app, name="readings", rich_help_panel="Track")
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--db", envvar="ELECOST_DB", help="Database file [default: $ELECOST_DB, else in your data directory]."
-    ),
-]
+DB_HELP = "Database file [default: --db before the command, else $ELECOST_DB, else in your data directory]."
+DbOption = Annotated[Path | None, typer.Option("--db", help=DB_HELP)]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON alone on stdout.")]
 LocationOption = Annotated[str | None, typer.Option("--location", "-l", help="Location (meter).")]
 FormatOption = Annotated[
@@ -51,6 +51,9 @@ FormatOption = Annotated[
         "--format", help="greenbutton, interval-csv or readings [default: told from the file's start or header]."
     ),
 ]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success (for cron).")]
+FromOption = Annotated[str | None, typer.Option("--from", help="From (ISO; a date is local midnight).")]
+ToOption = Annotated[str | None, typer.Option("--to", help="To, excluded.")]
 
 
 def _version(value: bool) -> None:
@@ -61,13 +64,23 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+# The database chosen for this run: `--db` before the command (set by the root callback, which
+# runs on every invocation), and the path opened last, which SQLite errors name.
+_chosen: dict[str, Path | None] = {"root": None, "opened": None}
+
+
 @app.callback()
 def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
+    db: Annotated[
+        Path | None, typer.Option("--db", help="Database file for any command [default: $ELECOST_DB].")
+    ] = None,
 ) -> None:
     """elecost: tariffs, readings, cost rows and bills for Bitcoin miners."""
+    _chosen["root"] = db
+    _chosen["opened"] = None
 
 
 # --- output and errors -----------------------------------------------------------------------
@@ -82,7 +95,7 @@ def stderr() -> Console:
 def _stdout() -> Console:
     from rich.console import Console
 
-    return Console(highlight=False)
+    return Console(highlight=False, markup=False)  # names are data: "[bold]x" is shown as written
 
 
 def show(renderable: RenderableType) -> None:
@@ -117,31 +130,119 @@ def exit_codes() -> Iterator[None]:
     except CheckFailed as exc:
         stderr().print(str(exc))
         raise typer.Exit(1) from None
+    except sqlite3.Error as exc:
+        stderr().print(f"error: {database_fault(exc, _chosen['opened'])}")
+        raise typer.Exit(2) from None
 
 
-def _db_path(db: Path | None) -> Path:
-    if db is not None:
-        return db
+def database_fault(exc: sqlite3.Error, path: Path | None) -> str:
+    """A SQLite error as what the user can do about it (no traceback: one place for every command)."""
+    from elecost.store import BUSY_TIMEOUT_MS
+
+    where = f"the database {path}" if path is not None else "the database"
+    text = str(exc)
+    lowered = text.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return f"another elecost run holds {where} (waited {BUSY_TIMEOUT_MS // 1000} s); try again when it has finished"
+    if "full" in lowered:
+        return f"the disk holding {where} is full; nothing was written"
+    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+        return f"{where} is not an elecost database, or is damaged ({text})"
+    if "readonly" in lowered or "read-only" in lowered:
+        return f"cannot write {where}: the file or its folder is read-only ({text})"
+    if "unable to open" in lowered or "i/o" in lowered:
+        return f"cannot open {where}: check that it is a file you may read and write ({text})"
+    return f"{where}: {text}"
+
+
+def root_db() -> Path | None:
+    """The --db given before the command, if any."""
+    return _chosen["root"]
+
+
+def db_path(db: Path | None) -> Path:
+    """The subcommand's --db, else the one before the command, else $ELECOST_DB, else the default."""
+    chosen = db or _chosen["root"]
+    if chosen is not None:
+        return chosen
+    if os.environ.get("ELECOST_DB"):
+        return Path(os.environ["ELECOST_DB"])
     from platformdirs import user_data_path
 
     return user_data_path("elecost") / "elecost.db"
 
 
-def open_database(db: Path | None) -> Database:
+def open_database(db: Path | None, *, create: bool = False) -> Database:
+    """Open the database; only commands that store something (`create`) may create it.
+
+    A read-only command given a mistyped path says so instead of leaving an empty database
+    (and its folders) behind.
+    """
+    from elecost.errors import UsageError
     from elecost.store import open_db
 
-    return open_db(_db_path(db))
+    path = db_path(db)
+    _chosen["opened"] = path
+    if path.is_dir():
+        raise UsageError(f"--db: {path} is a folder; give a database file, e.g. {path / 'elecost.db'}")
+    if not create and not path.exists():
+        raise UsageError(
+            f"no database at {path}; check --db and ELECOST_DB "
+            "(`elecost rate init` or `elecost readings import` creates one)"
+        )
+    return open_db(path)
 
 
-def decimal_option(text: str, option: str) -> Decimal:
+def check_output(output: Path, force: bool) -> None:
+    """Refuse an --output that would destroy something: the database (never), an existing file
+    (unless --force), a folder, or a place that does not exist. Checked before any work."""
+    from elecost.errors import UsageError
+
+    database = _chosen["opened"]
+    if database is not None and (database.exists() and output.exists()):
+        targets = [database, *(database.with_name(database.name + end) for end in ("-wal", "-shm", "-journal"))]
+        if any(target.exists() and output.samefile(target) for target in targets):
+            raise UsageError(f"--output: {output} is the database; write the export to another file")
+    if output.is_dir():
+        raise UsageError(f"--output: {output} is a folder; give a file name")
+    if not output.parent.is_dir():
+        raise UsageError(f"--output: the folder {output.parent} does not exist")
+    if output.exists() and not force and output.is_file():
+        raise UsageError(f"--output: {output} exists; add --force to overwrite it")
+
+
+def write_output(output: Path, text: str) -> None:
+    """Write a file whole: a regular file through a temporary one and a rename, so a full disk
+    leaves the old file as it was; a device (/dev/stdout, /dev/full) directly."""
+    from elecost.errors import UsageError
+
+    try:
+        if output.exists() and not output.is_file():
+            with output.open("w", encoding="utf-8") as handle:
+                handle.write(text)
+            return
+        temporary = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+        try:
+            temporary.write_text(text, encoding="utf-8")
+            temporary.replace(output)
+        finally:
+            temporary.unlink(missing_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--output: cannot write {output}: {exc.strerror or exc}") from None
+
+
+def decimal_option(text: str, option: str, maximum: str = "1e18") -> Decimal:
+    """A number >= 0 from an option, bounded where it enters (1e400 would be stored as inf)."""
     from elecost.errors import UsageError
 
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise UsageError(f"{option}: not a number: {text!r}") from None
+        raise UsageError(f"{option}: not a number: {text[:40]!r}") from None
     if not value.is_finite() or value < 0:
-        raise UsageError(f"{option}: must be a number >= 0, got {text}")
+        raise UsageError(f"{option}: must be a number >= 0, got {text[:40]}")
+    if value > Decimal(maximum):
+        raise UsageError(f"{option}: must be at most {maximum}, got {text[:40]}")
     return value
 
 
@@ -208,8 +309,24 @@ def report_zone(database: Database, location: str | None) -> ZoneInfo:
     return ZoneInfo(zones.pop() if len(zones) == 1 else "UTC")
 
 
-def days_span(database: Database, days: int) -> tuple[int, int]:
-    """The last `days` days of recorded costs: back from the end of the newest cost row."""
+MAX_DAYS = 36_600  # a hundred years of records; 3,000,000 days reached past the year 9999
+
+
+def check_days(days: int, maximum: int = MAX_DAYS) -> int:
+    """Bound --days where it enters."""
+    from elecost.errors import UsageError
+
+    if days > maximum:
+        raise UsageError(f"--days: must be at most {maximum:,}, got {days:,}")
+    return days
+
+
+def days_span(database: Database, days: int, zone: ZoneInfo | None = None) -> tuple[int, int]:
+    """The last `days` whole local days of recorded costs, the newest row's day included: from
+    local midnight `days` days before the end of that day, to that end."""
+    from datetime import UTC, datetime, timedelta
+
+    from elecost.instants import local_instant
     from elecost.summary import newest_cost_end
 
     end = newest_cost_end(database)
@@ -217,15 +334,95 @@ def days_span(database: Database, days: int) -> tuple[int, int]:
         from elecost.errors import UsageError
 
         raise UsageError("no cost rows yet; import readings and run `elecost record` first")
-    return end - days * 86_400, end
+    if zone is None:
+        return end - days * 86_400, end
+    last_day = datetime.fromtimestamp(end - 1, UTC).astimezone(zone).date()
+
+    def midnight(day_offset: int) -> int:
+        day = datetime.combine(last_day + timedelta(days=day_offset), datetime.min.time())
+        return local_instant(day, zone, day.date().isoformat(), date_only=True)
+
+    return midnight(1 - days), midnight(1)
+
+
+def report_span(
+    database: Database, days: int, zone: ZoneInfo, from_: str | None, to: str | None
+) -> tuple[int, int, str]:
+    """The span of a report and how to name it: --from/--to where given (half-open), else the
+    last `days` whole local days of records."""
+    if from_ is None and to is None:
+        start, end = days_span(database, check_days(days), zone)
+        return start, end, f"last {days} day{'s' if days != 1 else ''} of records"
+    start, end = days_span(database, 1, zone)
+    start_s = optional_instant(from_, zone, "--from")
+    end_s = optional_instant(to, zone, "--to")
+    if start_s is not None and end_s is not None and start_s >= end_s:
+        from elecost.errors import UsageError
+
+        raise UsageError(f"--from {from_} is not before --to {to}")
+    return (
+        start_s if start_s is not None else -(2**62),
+        end_s if end_s is not None else end,
+        f"from {from_ or 'the first record'} to {to or 'the last'}",
+    )
+
+
+def check_names(database: Database, miner: str | None, location: str | None) -> None:
+    """An unknown --miner or --location is an error naming those that have cost rows, not an
+    empty table."""
+    from elecost.errors import UsageError
+    from elecost.store import cost_names
+
+    for option, given, kind in (("--miner", miner, "miners"), ("--location", location, "locations")):
+        if given is None:
+            continue
+        known = cost_names(database, kind)
+        if given not in known:
+            shown = ", ".join(repr(name) for name in known[:20]) + (
+                f" and {len(known) - 20} more" if len(known) > 20 else ""
+            )
+            raise UsageError(f"{option}: no cost rows for {given!r}; {kind} with cost rows: {shown or 'none yet'}")
+
+
+MAX_TARIFF_BYTES = 1_048_576  # a tariff with a year of hourly prices is under 200 kB
+
+
+def repeats(files: list[Path]) -> dict[Path, list[Problem]]:
+    """Files named twice (`a.csv ./a.csv`): a problem for the second, which would do nothing
+    (readings) or be refused as "already exists" (tariffs)."""
+    from elecost.errors import Problem
+
+    seen: set[Path] = set()
+    out: dict[Path, list[Problem]] = {}
+    for path in files:
+        key = path.resolve() if str(path) != "-" else path
+        if key in seen:
+            out[path] = [Problem(str(path), None, "", "given twice; give each file once")]
+        seen.add(key)
+    return out
+
+
+def refuse_repeats(files: list[Path]) -> None:
+    from elecost.errors import InputError
+
+    problems = [problem for found in repeats(files).values() for problem in found]
+    if problems:
+        raise InputError(problems)
 
 
 def load_files(files: list[Path]) -> list[Tariff]:
-    from elecost.errors import InputError
+    from elecost.errors import InputError, Problem
     from elecost.tariffs.load import load_tariff_file
 
     tariffs, problems = [], []
+    repeated = repeats(files)
     for path in files:
+        if path in repeated:
+            problems.extend(repeated.pop(path))
+            continue
+        if path.is_file() and path.stat().st_size > MAX_TARIFF_BYTES:
+            problems.append(Problem(str(path), None, "", "over 1 MB: not a tariff file"))
+            continue
         try:
             tariffs.append(load_tariff_file(path))
         except InputError as exc:

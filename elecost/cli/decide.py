@@ -14,6 +14,8 @@ from elecost.cli.common import (
     JsonOption,
     LocationOption,
     app,
+    check_days,
+    check_output,
     decimal_option,
     exit_codes,
     instant_option,
@@ -23,6 +25,7 @@ from elecost.cli.common import (
     report_zone,
     show,
     show_json,
+    write_output,
 )
 
 if TYPE_CHECKING:
@@ -30,8 +33,12 @@ if TYPE_CHECKING:
 
     from elecost.mining import Network
 
-miner_app = typer.Typer(help="The miner inventory: nameplate hashrate and power.", no_args_is_help=True)
-budget_app = typer.Typer(help="Monthly budgets and the check a cron job runs.", no_args_is_help=True)
+miner_app = typer.Typer(
+    help="The miner inventory: nameplate hashrate and power.", no_args_is_help=True, rich_markup_mode="markdown"
+)
+budget_app = typer.Typer(
+    help="Monthly budgets and the check a cron job runs.", no_args_is_help=True, rich_markup_mode="markdown"
+)
 app.add_typer(miner_app, name="miner", rich_help_panel="Decide")
 app.add_typer(budget_app, name="budget", rich_help_panel="Decide")
 
@@ -78,8 +85,8 @@ def miner_add(
     name: Annotated[
         str, typer.Argument(help="Name or IP, as in the readings' miner column; or a range, 10.0.0.10-10.0.0.50.")
     ],
-    hashrate_th: Annotated[float | None, typer.Option("--hashrate-th", min=0.0, help="Hashrate [TH/s].")] = None,
-    power_w: Annotated[float | None, typer.Option("--power-w", min=0.0, help="Nameplate power [W].")] = None,
+    hashrate_th: Annotated[str | None, typer.Option("--hashrate-th", help="Hashrate [TH/s].")] = None,
+    power_w: Annotated[str | None, typer.Option("--power-w", help="Nameplate power [W].")] = None,
     model: Annotated[str | None, typer.Option("--model", help="Model, e.g. S21.")] = None,
     location: LocationOption = None,
     host: Annotated[str | None, typer.Option("--host", help="Address of its API [default: the name].")] = None,
@@ -101,11 +108,13 @@ def miner_add(
             raise UsageError(str(exc)) from None
         if names is not None and host is not None:
             raise UsageError("--host gives one miner's address; a range names its own addresses")
-        database = open_database(db)
+        hashrate = None if hashrate_th is None else float(decimal_option(hashrate_th, "--hashrate-th", "1e9"))
+        power = None if power_w is None else float(decimal_option(power_w, "--power-w", "1e12"))
+        database = open_database(db, create=True)
         place = location or only_active_location(database)
-        add_miners(database, [Miner(n, place, hashrate_th, power_w, model, host, port) for n in names or [name]])
+        add_miners(database, [Miner(n, place, hashrate, power, model, host, port) for n in names or [name]])
         who = f"{len(names)} miners {names[0]} to {names[-1]}" if names else f"miner {name!r}"
-        note(f"{who} at {place!r}: {hashrate_th or '?'} TH/s, {power_w or '?'} W")
+        note(f"{who} at {place!r}: {hashrate or '?'} TH/s, {power or '?'} W")
 
 
 @miner_app.command("list")
@@ -159,7 +168,7 @@ def profit(
         database = open_database(db)
         now = int(time.time())
         end = newest_cost_end(database) or now
-        rows = profit_rows(database, network, end - days * 86_400, end, now)
+        rows = profit_rows(database, network, end - check_days(days) * 86_400, end, now)
         if json_out:
             show_json([profit_json(row, network) for row in rows])
         else:
@@ -169,7 +178,7 @@ def profit(
 @app.command(rich_help_panel="Decide")
 def curtail(
     date: Annotated[str | None, typer.Option("--date", help="First local day (ISO date) [default: today].")] = None,
-    days: Annotated[int, typer.Option("--days", min=1, help="How many days to plan.")] = 1,
+    days: Annotated[int, typer.Option("--days", min=1, help="How many days to plan (at most a year).")] = 1,
     location: LocationOption = None,
     hashprice: HashpriceOption = None,
     btc_price: BtcPriceOption = None,
@@ -228,7 +237,7 @@ def curtail(
             )
         network = network_option(hashprice, btc_price, difficulty, fees, subsidy, pool_fee)
         database = open_database(db)
-        plan = curtailment_plan(database, network, date, days, location, int(time.time()))
+        plan = curtailment_plan(database, network, date, check_days(days, 366), location, int(time.time()))
         zone = report_zone(database, location)
         if json_out:
             show_json([curtail_json(item, zone) for item in plan])
@@ -249,8 +258,8 @@ def budget_set(
     from elecost.store import set_budget
 
     with exit_codes():
-        amount = decimal_option(monthly_usd, "--monthly-usd")
-        set_budget(open_database(db), location or "", amount)
+        amount = decimal_option(monthly_usd, "--monthly-usd", maximum="1e12")
+        set_budget(open_database(db, create=True), location or "", amount)
         note(f"budget for {location or 'the whole operation'}: ${amount:,.2f} a month")
 
 
@@ -281,7 +290,9 @@ def budget_check(at: AtOption = None, json_out: JsonOption = False, db: DbOption
 
     with exit_codes():
         database = open_database(db)
-        statuses = budget_status(database, _at(database, at))
+        at_s = _at(database, at)
+        statuses = budget_status(database, at_s)
+        _warn_if_stale(database, at_s)
         if json_out:
             show_json([budget_json(s) for s in statuses])
         over = [s for s in statuses if s.over]
@@ -290,6 +301,23 @@ def budget_check(at: AtOption = None, json_out: JsonOption = False, db: DbOption
         if not json_out:
             for status in statuses:
                 show(budget_line(status))
+
+
+STALE_S = 2 * 86_400  # cron records every few minutes: two days without a row is a stopped job
+
+
+def _warn_if_stale(database: Database, at_s: int) -> None:
+    """A forecast from cost rows weeks old says "within budget" about a month it has not seen."""
+    from elecost.instants import iso
+    from elecost.summary import newest_cost_end
+
+    newest = newest_cost_end(database)
+    if newest is not None and at_s - newest > STALE_S:
+        days = (at_s - newest) / 86_400
+        note(
+            f"warning: the newest cost row ends {iso(newest, report_zone(database, None))}, {days:.1f} days ago; "
+            "the forecast does not see since then: import readings and run `elecost record`"
+        )
 
 
 def _at(database: Database, at: str | None) -> int:
@@ -308,6 +336,7 @@ def export(
     to: Annotated[str | None, typer.Option("--to", help="To, excluded.")] = None,
     kind: Annotated[str, typer.Option("--kind", help="costs, bills or all.")] = "all",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --output if it exists.")] = False,
     db: DbOption = None,
 ) -> None:
     """Cost rows (every meter and miner row) and bills, for a spreadsheet."""
@@ -322,6 +351,8 @@ def export(
         if kind not in ("costs", "bills", "all"):
             raise UsageError(f"--kind: costs, bills or all, got {kind!r}")
         database = open_database(db)
+        if output is not None:
+            check_output(output, force)
         zone = report_zone(database, None)
         start = optional_instant(from_, zone, "--from")
         end = optional_instant(to, zone, "--to")
@@ -331,5 +362,5 @@ def export(
         if output is None:
             sys.stdout.write(text)
         else:
-            output.write_text(text, encoding="utf-8")
+            write_output(output, text)
             note(f"wrote {len(costs)} cost rows and {len(bill_rows)} bills to {output}")

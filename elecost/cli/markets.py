@@ -122,7 +122,7 @@ def prices_import(
                     problems.extend(exc.problems)
         if problems:
             raise InputError(problems)
-        counts = import_prices(open_database(db), market, rows, replace=replace)
+        counts = import_prices(open_database(db, create=True), market, rows, replace=replace)
         note(
             f"{market}: imported {counts.added} new prices, {counts.unchanged} already stored"
             + (f", {counts.replaced} replaced" if counts.replaced else "")
@@ -200,7 +200,7 @@ def peaks_import(
     with exit_codes():
         with _text(file) as handle:
             rows = read_peaks(_source(file), handle, zone_option(timezone))
-        counts = import_peaks(open_database(db), name, rows, replace=replace)
+        counts = import_peaks(open_database(db, create=True), name, rows, replace=replace)
         note(
             f"{name}: imported {counts.added} new peaks, {counts.unchanged} already stored"
             + (f", {counts.replaced} replaced" if counts.replaced else "")

@@ -44,7 +44,7 @@ def miner_poll(
     from elecost.store import list_miners
 
     with exit_codes():
-        database = open_database(db)
+        database = open_database(db, create=True)
         if not list_miners(database, location):
             where = f" at {location!r}" if location is not None else ""
             raise UsageError(f"no miners in the inventory{where}; add them with `elecost miner add` or `miner scan`")
@@ -131,7 +131,7 @@ def miner_scan(
             hosts = network_hosts(network)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-        database = open_database(db)
+        database = open_database(db, create=True)
         place = location or only_active_location(database)
         found = scan(hosts, port, timeout, concurrency)
         added = add_miners(

@@ -34,7 +34,7 @@ def rate_add(files: Annotated[list[Path], typer.Argument(help="Tariff files (YAM
 
     with exit_codes():
         tariffs = load_files(files)
-        add_rates(open_database(db), tariffs)
+        add_rates(open_database(db, create=True), tariffs)
         for tariff in tariffs:
             note(f"added rate {tariff.name!r} ({tariff.rate_type}, {tariff.location})")
 
@@ -45,7 +45,7 @@ def rate_init(db: DbOption = None) -> None:
     from elecost.store import add_rates, list_rates
 
     with exit_codes():
-        database = open_database(db)
+        database = open_database(db, create=True)
         known = {t.name for t in list_rates(database)}
         tariffs = [t for t in load_files(example_files()) if t.name not in known]
         add_rates(database, tariffs)
@@ -96,13 +96,22 @@ def rate_export(name: str, db: DbOption = None) -> None:
 
 @rate_app.command("update")
 def rate_update(name: str, file: Path, db: DbOption = None) -> None:
-    """Replace a stored tariff by the one in FILE (it stays active if it was)."""
+    """Replace a stored tariff by the one in FILE (it stays active if it was, unless FILE says `active:`)."""
     from elecost.store import update_rate
 
     with exit_codes():
         (tariff,) = load_files([file])
-        update_rate(open_database(db), name, tariff)
+        update_rate(open_database(db), name, tariff, _says_active(file))
         note(f"updated rate {name!r}")
+
+
+def _says_active(file: Path) -> bool | None:
+    """The file's `active:` where it gives one (a validated file: bounded, plain data)."""
+    import yaml
+
+    data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    value = data.get("active") if isinstance(data, dict) else None
+    return value if isinstance(value, bool) else None
 
 
 @rate_app.command("remove")
@@ -123,6 +132,16 @@ def rate_activate(name: str, db: DbOption = None) -> None:
     with exit_codes():
         tariff = activate_rate(open_database(db), name)
         note(f"rate {tariff.name!r} is now active for {tariff.location!r}")
+
+
+@rate_app.command("deactivate")
+def rate_deactivate(name: str, db: DbOption = None) -> None:
+    """Keep a tariff stored but active nowhere (its location then has no active rate)."""
+    from elecost.store import deactivate_rate
+
+    with exit_codes():
+        tariff = deactivate_rate(open_database(db), name)
+        note(f"rate {tariff.name!r} is no longer active; {tariff.location!r} has no active rate now")
 
 
 @rate_app.command("current")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TextIO
+from typing import IO, TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
@@ -16,6 +16,7 @@ from elecost.cli.common import (
     DbOption,
     FormatOption,
     LocationOption,
+    QuietOption,
     app,
     exit_codes,
     format_option,
@@ -23,6 +24,7 @@ from elecost.cli.common import (
     open_database,
     optional_instant,
     readings_app,
+    refuse_repeats,
     report_zone,
     stderr,
     zone_option,
@@ -39,29 +41,32 @@ def readings_import(
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Store the good rows, list the bad ones.")] = False,
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite stored readings that differ.")] = False,
     file_format: FormatOption = None,
+    quiet: QuietOption = False,
     db: DbOption = None,
 ) -> None:
     """Store readings; a bad row means nothing is written (unless --skip-bad)."""
     from elecost.importer import import_readings
 
     with exit_codes():
+        refuse_repeats(files)
         result = import_readings(
-            open_database(db),
+            open_database(db, create=True),
             files,
             location=location,
             timezone=zone_option(timezone),
             skip_bad=skip_bad,
             replace_stored=replace,
-            open_text=_progress_opener(),
+            open_text=text_opener(),
             file_format=format_option(file_format),
         )
         for problem in result.skipped:
             note(f"skipped: {problem}")
-        note(
-            f"imported {result.added} new readings, {result.unchanged} already stored"
-            + (f", {result.replaced} replaced" if result.replaced else "")
-            + (f", {len(result.skipped)} bad rows skipped" if result.skipped else "")
-        )
+        if not quiet:
+            note(
+                f"imported {result.added} new readings, {result.unchanged} already stored"
+                + (f", {result.replaced} replaced" if result.replaced else "")
+                + (f", {len(result.skipped)} bad rows skipped" if result.skipped else "")
+            )
 
 
 def _progress_opener() -> TextOpener | None:
@@ -71,9 +76,32 @@ def _progress_opener() -> TextOpener | None:
     import rich.progress
 
     def opener(path: Path) -> AbstractContextManager[TextIO]:
+        from rich.markup import escape
+
+        description = f"reading {escape(path.name)}"  # a file named "[/bold].csv" is a name, not markup
         return rich.progress.open(
-            path, "r", encoding="utf-8", newline="", description=f"reading {path.name}", console=stderr()
+            path, "r", encoding="utf-8-sig", newline="", description=description, console=stderr()
         )
+
+    return opener
+
+
+def text_opener(progress: bool = True) -> TextOpener:
+    """Open readings files, `-` being stdin (read once and kept: a conflict is looked up again)."""
+    import io
+    from contextlib import nullcontext
+
+    shown = _progress_opener() if progress else None
+    kept: list[str] = []
+
+    def opener(path: Path) -> AbstractContextManager[IO[str]]:
+        if str(path) == "-":
+            if not kept:
+                kept.append(sys.stdin.read().removeprefix("\ufeff"))
+            return nullcontext(io.StringIO(kept[0], newline=""))
+        if shown is not None:
+            return shown(path)
+        return path.open(encoding="utf-8-sig", newline="")
 
     return opener
 
@@ -82,6 +110,7 @@ def _progress_opener() -> TextOpener | None:
 def record(
     since: Annotated[str | None, typer.Option("--since", help="Also redo billing periods from here.")] = None,
     until: Annotated[str | None, typer.Option("--until", help="... up to here.")] = None,
+    quiet: QuietOption = False,
     db: DbOption = None,
 ) -> None:
     """Turn stored readings into hourly cost rows; safe to run from cron, never double counts."""
@@ -91,13 +120,16 @@ def record(
     with exit_codes():
         database = open_database(db)
         zone = report_zone(database, None)
-        result = record_costs(
-            database,
-            optional_instant(since, zone, "--since"),
-            optional_instant(until, zone, "--until"),
-        )
+        since_s = optional_instant(since, zone, "--since")
+        until_s = optional_instant(until, zone, "--until")
+        if since_s is not None and until_s is not None and since_s >= until_s:
+            raise UsageError(f"--since {since} is not before --until {until}: nothing to redo")
+        result = record_costs(database, since_s, until_s)
+        for place, why in result.repriced.items() if not quiet else ():
+            note(f"repriced {place}: {why}, so its cost rows were redone from its first reading")
         plural = "s" if result.periods != 1 else ""
-        note(f"recorded {result.rows} cost rows over {result.periods} billing period{plural}")
+        if not quiet:
+            note(f"recorded {result.rows} cost rows over {result.periods} billing period{plural}")
         for place, (first, last) in sorted(result.awaiting_prices.items()):
             from elecost.instants import iso
 

@@ -12,17 +12,21 @@ if TYPE_CHECKING:
 
 from elecost.cli.common import (
     DbOption,
+    FromOption,
     JsonOption,
     LocationOption,
+    ToOption,
     app,
-    days_span,
+    check_names,
     example_files,
     exit_codes,
     load_files,
     note,
     open_database,
     optional_instant,
+    report_span,
     report_zone,
+    root_db,
     show,
     show_json,
 )
@@ -30,7 +34,9 @@ from elecost.cli.common import (
 
 @app.command(rich_help_panel="Track")
 def costs(
-    days: Annotated[int, typer.Option("--days", min=1, help="The last N days of recorded costs.")] = 1,
+    days: Annotated[int, typer.Option("--days", min=1, help="The last N local days of records.")] = 1,
+    from_: FromOption = None,
+    to: ToOption = None,
     miner: Annotated[str | None, typer.Option("--miner", help="One miner's rows instead of the meter's.")] = None,
     location: LocationOption = None,
     json_out: JsonOption = False,
@@ -42,18 +48,21 @@ def costs(
 
     with exit_codes():
         database = open_database(db)
-        start, end = days_span(database, days)
+        check_names(database, miner, location)
         zone = report_zone(database, location)
+        start, end, label = report_span(database, days, zone, from_, to)
         records = cost_rows(database, start, end, miner=miner, location=location)
         if json_out:
-            show_json([record_json(r, zone) for r in records])
+            show_json([record_json(r, zone, exact=True) for r in records])
         else:
-            show(records_table(records, zone, f"Cost rows, last {days} day(s) of records"))
+            show(records_table(records, zone, f"Cost rows, {label}"))
 
 
 @app.command(rich_help_panel="Track")
 def summary(
-    days: Annotated[int, typer.Option("--days", min=1, help="The last N days of recorded costs.")] = 30,
+    days: Annotated[int, typer.Option("--days", min=1, help="The last N local days of records.")] = 30,
+    from_: FromOption = None,
+    to: ToOption = None,
     by: Annotated[str, typer.Option("--by", help="Group by day, miner, location or period.")] = "day",
     miner: Annotated[str | None, typer.Option("--miner", help="One miner only.")] = None,
     location: LocationOption = None,
@@ -61,22 +70,23 @@ def summary(
     json_out: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Totals over the last N days, grouped, with the TOU breakdown and the run rate."""
+    """Totals over the last N days (or --from/--to), grouped, with the TOU breakdown and the run rate."""
     from elecost.report import summary_json, summary_view
     from elecost.report_chart import summary_chart
     from elecost.summary import cost_summary
 
     with exit_codes():
         database = open_database(db)
-        start, end = days_span(database, days)
+        check_names(database, miner, location)
         zone = report_zone(database, location)
+        start, end, label = report_span(database, days, zone, from_, to)
         result = cost_summary(database, start, end, by=by, miner=miner, location=location, zone=zone)
         if json_out:
             show_json(summary_json(result, zone))
         elif chart:
             show(summary_chart(result, zone, by, days))
         else:
-            for part in summary_view(result, zone, by, days):
+            for part in summary_view(result, zone, by, label):
                 show(part)
 
 
@@ -123,8 +133,8 @@ def demo(
     from elecost.store import activate_rate, add_rates
 
     with exit_codes():
-        path = db or Path(tempfile.mkdtemp(prefix="elecost-demo-")) / "demo.db"
-        database = open_database(path)
+        path = db or root_db() or Path(tempfile.mkdtemp(prefix="elecost-demo-")) / "demo.db"
+        database = open_database(path, create=True)
         add_rates(database, load_files(example_files()))
         activate_rate(database, "Example TOU")
         sample = Path(str(files("elecost.examples") / "readings.csv"))
@@ -135,5 +145,5 @@ def demo(
             f"added the example rates, activated 'Example TOU', imported {imported.added} readings from {sample.name},"
         )
         note(f"recorded {recorded.rows} hourly cost rows. Try: elecost --db {path} summary --by miner")
-    summary(days=30, by="day", miner=None, location=None, json_out=False, db=path)
+    summary(days=30, from_=None, to=None, by="day", miner=None, location=None, json_out=False, db=path)
     bill(from_=None, to=None, location=None, json_out=False, db=path)

@@ -123,16 +123,47 @@ def load_tariff_file(path: Path) -> Tariff:
 def parse_tariff(text: str, source: str) -> Tariff:
     """Validate the text of one tariff file; raise InputError listing every problem."""
     try:
+        _check_depth(text, source)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         raise InputError([_yaml_problem(exc, source)]) from exc
+    except RecursionError:
+        raise InputError(
+            [Problem(source, None, "", f"not valid YAML: nested deeper than {MAX_DEPTH} levels")]
+        ) from None
     if node is None:
         raise InputError([Problem(source, 1, "", "the file is empty; a tariff needs name and rate_type")])
     problems: list[Problem] = []
-    root = _from_node(node, source, problems)
+    try:
+        root = _from_node(node, source, problems, [0])
+    except _TooBig as exc:
+        raise InputError([Problem(source, exc.line, "", str(exc))]) from None
     if problems:
         raise InputError(problems)
-    return tariff_from_value(root, source)
+    try:
+        return tariff_from_value(root, source)
+    except InputError as exc:  # an error message must not show the account number either
+        raise InputError(
+            [
+                Problem(p.path, p.line, p.field, 'must be text, e.g. account_number: "1234-5678" (not shown: masked)')
+                if p.field == "account_number"
+                else p
+                for p in exc.problems
+            ]
+        ) from None
+
+
+def _check_depth(text: str, source: str) -> None:
+    """Refuse deep nesting from the parser's events (a loop) before the composer recurses into it."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark else None
+                raise InputError([Problem(source, line, "", f"nested deeper than {MAX_DEPTH} levels")])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def _yaml_problem(exc: yaml.YAMLError, source: str) -> Problem:
@@ -293,15 +324,34 @@ def _number(value: Decimal | None) -> int | float | None:
 # --- YAML nodes -> Values -------------------------------------------------------------------
 
 
-def _from_node(node: yaml.Node, source: str, problems: list[Problem]) -> Value:
+MAX_DEPTH = 50  # a tariff nests four levels; 5,000 would exhaust the stack
+MAX_VALUES = 100_000  # aliases may repeat a node: a nine-level "billion laughs" would never end
+MAX_NUMBER = Decimal("1e12")  # no price, charge or kWh bound in a tariff comes near it
+_SEXAGESIMAL = re.compile(r"^[-+]?\d+(:[0-5]?\d)+(\.\d*)?$")
+_LEADING_ZERO = re.compile(r"^[-+]?0\d")
+_EXPONENT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")  # 5e-1: YAML 1.1 wants a dot
+
+
+class _TooBig(Exception):
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _from_node(node: yaml.Node, source: str, problems: list[Problem], count: list[int], depth: int = 0) -> Value:
     line = node.start_mark.line + 1
+    count[0] += 1
+    if count[0] > MAX_VALUES:
+        raise _TooBig(f"too large: more than {MAX_VALUES:,} values (aliases repeating aliases?)", line)
+    if depth > MAX_DEPTH:
+        raise _TooBig(f"nested deeper than {MAX_DEPTH} levels", line)
     if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
         problems.append(Problem(source, line, "", f"not allowed: the tag {node.tag!r}; tariffs hold plain data"))
         return Value(None, line)
     if isinstance(node, yaml.MappingNode):
         items: dict[str, Value] = {}
         for key_node, value_node in node.value:
-            key = _from_node(key_node, source, problems)
+            key = _from_node(key_node, source, problems, count, depth + 1)
             if not isinstance(key.data, str):
                 problems.append(Problem(source, key.line, str(key.data), "keys must be text"))
                 continue
@@ -309,20 +359,33 @@ def _from_node(node: yaml.Node, source: str, problems: list[Problem]) -> Value:
                 first = items[key.data].line
                 problems.append(Problem(source, key.line, key.data, f"duplicate key (first given on line {first})"))
                 continue
-            items[key.data] = _from_node(value_node, source, problems)
+            if key.data == "account_number" and isinstance(value_node, yaml.ScalarNode) and value_node.value:
+                items[key.data] = Value(str(value_node.value), value_node.start_mark.line + 1)  # text as written
+                continue
+            items[key.data] = _from_node(value_node, source, problems, count, depth + 1)
         return Value(items, line)
     if isinstance(node, yaml.SequenceNode):
-        return Value([_from_node(item, source, problems) for item in node.value], line)
+        return Value([_from_node(item, source, problems, count, depth + 1) for item in node.value], line)
     return Value(_scalar(node, source, problems), line)
 
 
 def _scalar(node: yaml.Node, source: str, problems: list[Problem]) -> Any:
+    line = node.start_mark.line + 1
     if node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
         text = str(node.value).replace("_", "")
+        if _SEXAGESIMAL.match(text):
+            return str(node.value)  # 21:30 is a time, not YAML 1.1's 1290
         try:
-            return Decimal(text) if node.tag.endswith("float") else int(text, 0)
+            if _LEADING_ZERO.match(text) and text.lstrip("+-").isdigit():
+                number: Decimal | int = int(text, 10)  # 010 is ten, not YAML 1.1's octal eight
+            else:
+                number = Decimal(text) if node.tag.endswith("float") else int(text, 0)
         except (InvalidOperation, ValueError):
             pass  # .inf, 0o17 and other spellings: let the constructor decide below
+        else:
+            return _bounded(number, text, source, line, problems)
+    elif node.tag == "tag:yaml.org,2002:str" and getattr(node, "style", "") is None and _EXPONENT.match(node.value):
+        return _bounded(Decimal(node.value), node.value, source, line, problems)
     try:
         constructor = yaml.constructor.SafeConstructor()
         value = constructor.construct_object(node, deep=True)
@@ -330,10 +393,30 @@ def _scalar(node: yaml.Node, source: str, problems: list[Problem]) -> Any:
         problems.append(Problem(source, node.start_mark.line + 1, "", f"not allowed: {exc.problem}"))
         return None
     if isinstance(value, float):
-        return Decimal(str(value))
+        return (
+            Decimal(str(value))
+            if value != value or abs(value) == float("inf")
+            else _bounded(Decimal(str(value)), str(node.value), source, line, problems)
+        )
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _bounded(value, str(node.value), source, line, problems)
     if not isinstance(value, str | int | bool | type(None)):
         return str(node.value)  # dates and timestamps: keep the text
     return value
+
+
+def _bounded(number: Decimal | int, text: str, source: str, line: int, problems: list[Problem]) -> Decimal | int | None:
+    """A number a tariff can hold: 1e-12 to 1e12 in size, or 0 (1e19 overflowed the calculator)."""
+    value = Decimal(number)
+    if value.is_finite() and (value.adjusted() > 12 or abs(value) > MAX_NUMBER):
+        shown = text if len(text) <= 40 else f"{text[:20]}... ({len(text)} characters)"
+        problems.append(Problem(source, line, "", f"number too large: {shown} (at most 1e12)"))
+        return None
+    if value.is_finite() and value != 0 and value.adjusted() < -12:
+        shown = text if len(text) <= 40 else f"{text[:20]}... ({len(text)} characters)"
+        problems.append(Problem(source, line, "", f"number too small: {shown} (at least 1e-12, or 0)"))
+        return None
+    return number
 
 
 def _wrap(data: Any) -> Value:
@@ -587,13 +670,15 @@ class _Checker:
             return every
         items = value.data if isinstance(value.data, list) else [value]
         chosen: set[int] = set()
-        lowered = [n.lower() for n in names]
+        full = _FULL_NAMES[names[0]]  # "mon", "mond" and "monday" are Monday; "monkey" is not
         for item in items:
             data = item.data
+            word = data.strip().lower() if isinstance(data, str) else ""
+            found = [i for i, name in enumerate(full) if len(word) >= 3 and name.startswith(word)]
             if isinstance(data, int) and not isinstance(data, bool) and data in every:
                 chosen.add(data)
-            elif isinstance(data, str) and data.strip().lower()[:3] in lowered:
-                chosen.add(base + lowered.index(data.strip().lower()[:3]))
+            elif len(found) == 1:
+                chosen.add(base + found[0])
             else:
                 spelled = f"{base}..{base + len(names) - 1} or {names[0].lower()}..{names[-1].lower()}"
                 self.add(item.line, prefix + key, f"must be {spelled}, got {_show(data)}")
@@ -890,6 +975,15 @@ class _Checker:
             except ValueError:
                 self.add(item.line, f"{key}[{index}]", f"must be a date YYYY-MM-DD, got {_show(item.data)}")
         return out
+
+
+_FULL_NAMES = {
+    "Mon": ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+    "Jan": (
+        "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+        "november", "december",
+    ),
+}  # fmt: skip
 
 
 def _line_of(fields: Mapping[str, Value]) -> int | None:
