@@ -23,7 +23,6 @@ from elecost.tariffs.usage import Load
 
 YEAR = 2018
 YEAR_START = int(datetime(YEAR, 1, 1, tzinfo=UTC).timestamp())
-YEAR_END = YEAR_START + 365 * 86_400
 
 
 @dataclass
@@ -94,14 +93,17 @@ def pysam_bills(item: dict[str, Any], load_kw: list[float]) -> Bills:
     )
 
 
-def elecost_bills(tariff: Tariff, load_kw: list[float]) -> list[CostRecord]:
-    """elecost's bills of the same load: one per calendar month of 2018."""
-    step_s = 8760 * 3600 // len(load_kw)
+def elecost_bills(tariff: Tariff, load_kw: list[float], step_s: int | None = None) -> list[CostRecord]:
+    """elecost's bills of the same load from 1 January 2018: one per calendar month it covers.
+
+    The load's step is a year over its length (hourly or 15-minute) unless `step_s` says.
+    """
+    step_s = step_s or 8760 * 3600 // len(load_kw)
     loads = [
         Load(YEAR_START + i * step_s, YEAR_START + (i + 1) * step_s, Decimal(repr(kw)) * 1000)
         for i, kw in enumerate(load_kw)
     ]
-    return price_loads(tariff, loads, YEAR_START, YEAR_END)
+    return price_loads(tariff, loads, YEAR_START, YEAR_START + len(load_kw) * step_s)
 
 
 def amounts(records: list[CostRecord]) -> Bills:

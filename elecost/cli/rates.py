@@ -72,8 +72,10 @@ def rate_list(json_out: JsonOption = False, db: DbOption = None) -> None:
 
 @rate_app.command("show")
 def rate_show(name: str, json_out: JsonOption = False, db: DbOption = None) -> None:
-    """Show one tariff in full (account number masked)."""
-    from elecost.report import rate_json, rate_yaml
+    """Show one tariff as its sheet reads: periods and hours, tiers, demand, fixed charges (account masked)."""
+    from rich.console import Group
+
+    from elecost.report import rate_json, rate_sheet
     from elecost.store import get_rate
 
     with exit_codes():
@@ -81,7 +83,7 @@ def rate_show(name: str, json_out: JsonOption = False, db: DbOption = None) -> N
         if json_out:
             show_json(rate_json(tariff))
         else:
-            sys.stdout.write(rate_yaml(tariff, mask=True))
+            show(Group(*rate_sheet(tariff)))
 
 
 @rate_app.command("export")

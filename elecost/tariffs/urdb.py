@@ -560,7 +560,7 @@ class _Reader:
             if all(charge == 0 for _, charge in key):
                 continue
             index = by_month[months[0] - 1]
-            name = "Demand" if len(months) == 12 else f"Demand, {_month_span(months)}"
+            name = "Demand" if len(months) == 12 else f"Demand, {month_span(months)}"
             charge: dict[str, Any] = {"name": name, **_ladder(structure[index], "up_to_kw", "usd_per_kw")}
             if len(months) < 12:
                 charge["months"] = months
@@ -595,7 +595,7 @@ class _Reader:
                 if windows:
                     groups.setdefault(tuple(windows), []).append(month + 1)
             for when, months in groups.items():
-                name = names[period] if len(groups) == 1 else f"{names[period]}, {_month_span(months)}"
+                name = names[period] if len(groups) == 1 else f"{names[period]}, {month_span(months)}"
                 charge: dict[str, Any] = {"name": name, **_ladder(tiers, "up_to_kw", "usd_per_kw")}
                 if len(months) < 12:
                     charge["months"] = months
@@ -817,7 +817,7 @@ def _any_nonzero(value: Any) -> bool:
     return any(v not in (0, None, False) for v in value) if isinstance(value, list) else bool(value)
 
 
-def _month_span(months: Sequence[int]) -> str:
+def month_span(months: Sequence[int]) -> str:
     """'May-Oct', 'Nov-Apr', 'Jan, Mar': consecutive months (wrapping the year) as ranges."""
     chosen = set(months)
     start = next((m for m in range(1, 13) if m in chosen and (m - 2) % 12 + 1 not in chosen), months[0])
