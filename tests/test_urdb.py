@@ -500,10 +500,10 @@ def test_rate_show_reads_like_the_utility_sheet() -> None:
     code, out, _ = run("rate", "show", "E-19")
     assert code == 0
     for line in (
-        "│ Nov-Apr │ TOU-winter:Part-Peak │ Mon-Fri 08:00-21:00              │ 0.11253 │",
-        "│         │ TOU-winter:Off-Peak  │ Mon-Fri 21:00-08:00              │ 0.09593 │",
+        "│ Nov-Apr │ TOU-winter:Off-Peak  │ Mon-Fri 21:00-08:00              │ 0.09593 │",
         "│         │                      │ Sat-Sun all day                  │         │",
-        "│ May-Oct │ TOU-summer:Part-Peak │ Mon-Fri 08:00-12:00, 18:00-21:00 │ 0.11883 │",
+        "│         │ TOU-winter:Part-Peak │ Mon-Fri 08:00-21:00              │ 0.11253 │",
+        "│         │ TOU-summer:Part-Peak │ Mon-Fri 08:00-12:00, 18:00-21:00 │ 0.11883 │",
         "│ Demand                      │ all year │ all hours                   │ 19.53 │",
         "│ TOU-summer:Maximum Peak     │ May-Oct  │ Mon-Fri 12:00-18:00         │ 20.97 │",
         "│ Fixed charge │ 19.71253 $/day │",

@@ -452,13 +452,15 @@ class _Reader:
         names = self.names("energyattrs", len(structure), "Period")
         entries = []
         for months, day_rows in _seasons(weekday, weekend):
-            for days, row in day_rows:
-                for period, start, end in _runs(row):
-                    entry: dict[str, Any] = {"name": names[period]}
-                    ladder = _ladder(structure[period], "up_to_kwh", "rate")
-                    entry.update(ladder if "tiers" in ladder else {"rate": ladder["rate"]})
-                    entry.update({"days": days, "start_hour": start, "end_hour": end, "months": months})
-                    entries.append(entry)
+            runs = sorted(
+                (period, order, start, end, days)
+                for order, (days, row) in enumerate(day_rows)
+                for period, start, end in _runs(row)
+            )  # a season's periods in the item's order, as its sheet lists them
+            for period, _, start, end, days in runs:
+                entry: dict[str, Any] = {"name": names[period], **_ladder(structure[period], "up_to_kwh", "rate")}
+                entry.update({"days": days, "start_hour": start, "end_hour": end, "months": months})
+                entries.append(entry)
         out: dict[str, Any] = {"energy": entries}
         if bounds == "daily":
             out["tier_bounds"] = "daily"
@@ -518,6 +520,8 @@ class _Reader:
             flat = [c for c in charges if "windows" not in c] or charges
             for charge in flat:
                 charge["ratchet"] = dict(ratchet)
+            if any("months" in c for c in flat):
+                self.warn("demand", "the ratchet of each seasonal demand charge looks back at that charge's own peaks")
         return charges
 
     def units(self, keys: Iterable[str]) -> None:
