@@ -13,11 +13,14 @@ from __future__ import annotations
 import calendar
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from elecost.cli import app
@@ -25,6 +28,7 @@ from elecost.errors import InputError
 from elecost.report import rate_yaml
 from elecost.tariffs.load import parse_tariff
 from elecost.tariffs.model import DemandTier, Ratchet
+from elecost.tariffs.schedule import Schedule
 from elecost.tariffs.urdb import import_urdb, parse_json
 
 from urdb_pysam import YEAR, Bills, amounts, elecost_bills, pysam_bills, random_item, year_load
@@ -513,3 +517,30 @@ def test_rate_show_reads_like_the_utility_sheet() -> None:
     out = run("rate", "show", "E-1 -Residential Service Baseline Region T")[1]
     assert "│ May-Oct │ Period 1 │ every day all day │  0.25902 to 6.8 kWh/day │" in out.splitlines()
     assert "│ Minimum bill │ 10 $ a billing period │" in out.splitlines()
+
+
+ROWS = st.lists(st.integers(0, 3), min_size=24, max_size=24)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(ROWS, min_size=12, max_size=12), st.lists(ROWS, min_size=12, max_size=12))
+def test_any_schedule_imports_to_periods_covering_every_hour_as_urdb_says(
+    weekday: list[list[int]], weekend: list[list[int]]
+) -> None:
+    item = {
+        "name": "grid",
+        "energyratestructure": [[{"rate": 0.1 * (p + 1)}] for p in range(4)],
+        "energyweekdayschedule": weekday,
+        "energyweekendschedule": weekend,
+    }
+    tariff = import_urdb(json.dumps(item), "grid.json", timezone="UTC").tariff
+    schedule = Schedule(tariff)
+    for month in range(12):
+        first = int(datetime(YEAR, month + 1, 1, tzinfo=UTC).timestamp())
+        for day in range(7):  # 2018 months start on various weekdays: look at seven days
+            instant = first + day * 86_400
+            grid = weekend if datetime.fromtimestamp(instant, UTC).weekday() >= 5 else weekday
+            for hour in range(24):
+                index, _ = schedule.period_at(instant + hour * 3600)
+                expected = Decimal(str(0.1 * (grid[month][hour] + 1)))
+                assert tariff.energy_periods[index].rate_usd_per_kwh == expected

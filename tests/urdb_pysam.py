@@ -57,7 +57,9 @@ def year_load(seed: int, steps_per_hour: int) -> list[float]:
 
 def pysam_bills(item: dict[str, Any], load_kw: list[float]) -> Bills:
     """PySAM's monthly bills of a URDB item (floats, as the converter expects) for a load."""
-    import PySAM.Utilityrate5 as ur5
+    import pytest
+
+    ur5 = pytest.importorskip("PySAM.Utilityrate5", reason="the test extra installs nrel-pysam")
     from PySAM.UtilityRateTools import URDBv8_to_ElectricityRates
 
     plain = json.loads(json.dumps(item, default=float))  # the converter edits its input in place
