@@ -406,6 +406,27 @@ def test_units_minimum_and_hours_use_tiers_are_mapped_or_warned() -> None:
     )
 
 
+def test_a_tier_with_only_a_sell_rate_charges_nothing_and_is_warned() -> None:
+    result = import_urdb(edit(lambda i: i["energyratestructure"].__setitem__(2, [{"sell": 0.05}])), "r", timezone="UTC")
+    assert [p.rate_usd_per_kwh for p in result.tariff.energy if p.name == "Period 3"] == [0]
+    assert result.warnings == ("energyratestructure: sell rates (credit for exported energy) are not billed",)
+
+
+def test_a_seasonal_flat_demand_with_a_ratchet_is_warned() -> None:
+    def seasonal(item: dict[str, Any]) -> None:
+        item.update(flatdemandstructure=[[{"rate": 5}], [{"rate": 9}]], flatdemandmonths=[0] * 5 + [1] * 4 + [0] * 3)
+        item.update(lookbackpercent=0.75, lookbackrange=6)
+
+    result = import_urdb(edit(seasonal), "r", timezone="UTC")
+    assert [(c.name, c.ratchet) for c in result.tariff.demand_charges] == [
+        ("Demand, Oct-May", Ratchet(Decimal(75), 6)),
+        ("Demand, Jun-Sep", Ratchet(Decimal(75), 6)),
+    ]
+    assert result.warnings == (
+        "flatdemandmonths: seasons: the ratchet of each season's demand charge looks back at its own peaks",
+    )
+
+
 def test_the_import_is_exactly_what_export_writes_back() -> None:
     for name in ITEMS:
         tariff = imported(name).tariff

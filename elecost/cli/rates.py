@@ -105,9 +105,9 @@ def rate_import_urdb(
         str, typer.Option("--timezone", help="IANA zone of the utility's clock, e.g. America/Chicago (URDB has none).")
     ],
     location: LocationOption = None,
-    name: Annotated[str | None, typer.Option("--name", help="Tariff name [default: the item's name].")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Tariff name (default: the item's name).")] = None,
     label: Annotated[
-        str | None, typer.Option("--label", help="The item to import from a response with several.")
+        str | None, typer.Option("--label", help="The URDB label of the item to take from a response with several.")
     ] = None,
     activate: Annotated[bool, typer.Option("--activate", help="Make it the active tariff of its location.")] = False,
     json_out: JsonOption = False,

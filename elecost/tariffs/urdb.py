@@ -357,9 +357,9 @@ class _Reader:
         if not isinstance(tier, dict):
             self.problem(where, f"must be a tier {{rate, adj, max, ...}}, got {_show(tier)}")
             return None
-        if "rate" not in tier and "adj" not in tier:
+        if "rate" not in tier and "adj" not in tier and "sell" not in tier:
             self.problem(where + ".rate", "required (the charge is rate + adj)")
-            return None
+            return None  # a tier with only a sell rate charges nothing for consumption
         rate = self.number(tier.get("rate", 0), where + ".rate", signed=True)
         adj = self.number(tier.get("adj", 0), where + ".adj", signed=True) if tier.get("adj") is not None else ZERO
         bound = None
@@ -521,7 +521,10 @@ class _Reader:
             for charge in flat:
                 charge["ratchet"] = dict(ratchet)
             if any("months" in c for c in flat):
-                self.warn("demand", "the ratchet of each seasonal demand charge looks back at that charge's own peaks")
+                self.warn(
+                    "flatdemandmonths",
+                    "seasons: the ratchet of each season's demand charge looks back at its own peaks",
+                )
         return charges
 
     def units(self, keys: Iterable[str]) -> None:
