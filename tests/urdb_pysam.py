@@ -187,8 +187,14 @@ def random_item(seed: int) -> dict[str, Any]:
         item["demandweekdayschedule"], item["demandweekendschedule"] = grid(list(range(demand_periods)))
     if rng.random() < 0.8:
         item["fixedchargefirstmeter"] = money(5, 40)
-        item["fixedchargeunits"] = rng.choice(["$/month", "$/day"])
+        item["fixedchargeunits"] = rng.choice(["$/month", "$/day", "$/year"])
+    elif rng.random() < 0.7:
+        item["fixedmonthlycharge"] = money(50, 500)  # the legacy field
     if rng.random() < 0.4:
         item["mincharge"] = money(100, 20_000)
-        item["minchargeunits"] = "$/month"
+        item["minchargeunits"] = rng.choice(["$/month", "$/day"])
+        if item["minchargeunits"] == "$/day":
+            item["mincharge"] = round(item["mincharge"] / 30, 5)
+    if seed % 2 == 0 and rng.random() < 0.5:
+        item["demandwindow"] = rng.choice([15, 30, 60])  # hourly loads: the same peaks as PySAM's
     return item
