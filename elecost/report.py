@@ -306,7 +306,7 @@ def _ladder_text(ladder: Sequence[Tier], daily: bool) -> str:
         return f"{ladder[0].rate_usd_per_kwh:f}"
     unit = "kWh/day" if daily else "kWh"
     return "\n".join(
-        f"{t.rate_usd_per_kwh:f} " + (f"to {t.up_to_kwh:f} {unit}" if t.up_to_kwh is not None else "above")
+        f"{t.rate_usd_per_kwh:f} " + (f"to {t.up_to_kwh:,f} {unit}" if t.up_to_kwh is not None else "above")
         for t in ladder
     )
 
@@ -315,7 +315,7 @@ def _demand_text(tiers: Sequence[DemandTier]) -> str:
     if len(tiers) == 1:
         return f"{tiers[0].usd_per_kw:f}"
     return "\n".join(
-        f"{t.usd_per_kw:f} " + (f"to {t.up_to_kw:f} kW" if t.up_to_kw is not None else "above") for t in tiers
+        f"{t.usd_per_kw:f} " + (f"to {t.up_to_kw:,f} kW" if t.up_to_kw is not None else "above") for t in tiers
     )
 
 
