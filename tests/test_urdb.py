@@ -429,6 +429,11 @@ def test_a_seasonal_flat_demand_with_a_ratchet_is_warned() -> None:
     )
 
 
+def test_an_item_stored_as_a_json_string_holding_json_imports() -> None:
+    text = (URDB / "peco_gs_ht.json").read_text()
+    assert import_urdb(json.dumps(text), "r", timezone="UTC").tariff == imported("peco_gs_ht.json").tariff
+
+
 def test_the_import_is_exactly_what_export_writes_back() -> None:
     for name in ITEMS:
         tariff = imported(name).tariff

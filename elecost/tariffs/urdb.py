@@ -145,7 +145,10 @@ def import_urdb(
     active: bool = False,
 ) -> UrdbImport:
     """One URDB rate item (or the item `label` of an API response) as a validated tariff."""
-    item, prefix = pick_item(parse_json(text, source), source, label)
+    data = parse_json(text, source)
+    if isinstance(data, str):  # some stores keep the item as a JSON string holding the JSON
+        data = parse_json(data, source)
+    item, prefix = pick_item(data, source, label)
     mapping, warnings = urdb_to_mapping(item, source, prefix=prefix, timezone=timezone, location=location, name=name)
     if active:
         mapping["active"] = True
@@ -669,12 +672,12 @@ class _Reader:
         if first is not None and per is None:
             self.problem("fixedchargeunits", f"must be $/month, $/day or $/year, got {_show(units)}")
         elif first:
-            out.append({"name": "Fixed charge", "usd": first, "per": per})
+            out.append({"name": "Fixed charge", "usd": _clean(first), "per": per})
         legacy = self.optional_number("fixedmonthlycharge", signed=True)
         if legacy and first:
             self.warn("fixedmonthlycharge", f"{legacy} not billed: the item's fixedchargefirstmeter replaces it")
         elif legacy:
-            out.append({"name": "Fixed monthly charge", "usd": legacy, "per": "month"})
+            out.append({"name": "Fixed monthly charge", "usd": _clean(legacy), "per": "month"})
         return out
 
     def minimum(self) -> Decimal | None:
@@ -684,7 +687,7 @@ class _Reader:
             return None
         units = self.item.get("minchargeunits") or "$/month" if key == "mincharge" else "$/month"
         if units == "$/month":
-            return amount
+            return _clean(amount)
         if units == "$/day":
             monthly = _clean(amount * DAYS_PER_MONTH)
             self.warn("minchargeunits", f"$/day: billed as a monthly minimum of {monthly} (365/12 days a month)")
