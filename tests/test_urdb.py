@@ -572,3 +572,26 @@ def test_any_schedule_imports_to_periods_covering_every_hour_as_urdb_says(
                 index, _ = schedule.period_at(instant + hour * 3600)
                 expected = Decimal(str(0.1 * (grid[month][hour] + 1)))
                 assert tariff.energy_periods[index].rate_usd_per_kwh == expected
+
+
+def test_the_readme_transcript_is_what_the_commands_print(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import re
+    import shlex
+
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Your utility's tariff", 1)[1].split("\n## ", 1)[0]
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.chdir(root)
+    checked = 0
+    for block in re.findall(r"```console\n(.*?)```", section, flags=re.DOTALL):
+        for command in re.split(r"^\$ ", block, flags=re.MULTILINE)[1:]:
+            line, _, shown = command.partition("\n")
+            args = shlex.split(line)
+            assert args[0] == "elecost"
+            _, out, err = run(*args[1:])
+            printed = "\n".join(text.rstrip() for text in (err + out).rstrip("\n").splitlines())
+            assert printed == shown.rstrip("\n"), line
+            checked += 1
+    assert checked == 3 and os.environ["COLUMNS"] == "80"
