@@ -207,13 +207,14 @@ def rate_sheet(tariff: Tariff, *, mask: bool = True) -> list[RenderableType]:
     for column in ("months", "period", "when"):
         energy.add_column(column)
     energy.add_column("$/kWh", justify="right")
-    seasons: dict[tuple[int, ...], dict[str, list[TouPeriod]]] = {}
+    seasons: dict[tuple[int, ...], dict[tuple[str, tuple[Tier, ...]], list[TouPeriod]]] = {}
     for period in tariff.energy_periods:
-        seasons.setdefault(tuple(period.months), {}).setdefault(period.name, []).append(period)
+        key = (period.name, period.ladder)  # a name at two prices shows twice
+        seasons.setdefault(tuple(period.months), {}).setdefault(key, []).append(period)
     for number, (months, by_name) in enumerate(seasons.items()):
         if number:
             energy.add_section()
-        for index, (name, periods) in enumerate(by_name.items()):
+        for index, ((name, _), periods) in enumerate(by_name.items()):
             energy.add_row(
                 _months_text(months, month_span) if index == 0 else "",
                 _plain(name),
