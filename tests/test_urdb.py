@@ -595,3 +595,30 @@ def test_the_readme_transcript_is_what_the_commands_print(monkeypatch: pytest.Mo
             assert printed == shown.rstrip("\n"), line
             checked += 1
     assert checked == 3 and os.environ["COLUMNS"] == "80"
+
+
+def test_an_imported_ratchet_bills_as_the_rule_says() -> None:
+    item = edit(
+        lambda i: i.update(flatdemandstructure=[[{"rate": 10}]], lookbackpercent=0.8, lookbackrange=2, demandwindow=60)
+    )
+    tariff = import_urdb(item, "r", timezone="UTC").tariff
+    # 100 kW in January, then 10 kW: billed kW = max(peak, 80% of the previous two periods' peak).
+    hours = [31 * 24, 28 * 24, 31 * 24, 30 * 24]
+    load = [100.0] * hours[0] + [10.0] * sum(hours[1:])
+    bills = elecost_bills(tariff, load, 3600)
+    assert [b.demand_charge_usd for b in bills] == [1000, 800, 800, 100]
+
+
+def test_an_imported_coincident_charge_bills_once_peaks_are_known() -> None:
+    from elecost.tariffs.engine import Context, price_loads
+    from elecost.tariffs.usage import Load
+
+    tariff = imported("peco_gs_ht.json").tariff
+    start, end = 1_514_764_800, 1_514_764_800 + 31 * 86_400  # January 2018 (UTC)
+    loads = [Load(start, end, Decimal(50_000))]
+    (without,) = price_loads(tariff, loads, start, end)
+    (bill,) = price_loads(tariff, loads, start, end, Context(coincident_kw=Decimal(40)))
+    assert bill.demand_charge_usd - without.demand_charge_usd == Decimal("0.79") * 40
+    assert [(line.label, line.usd) for line in bill.lines if line.charge == "coincident_peak"] == [
+        ("Coincident peak", Decimal("31.60"))
+    ]
