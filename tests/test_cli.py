@@ -113,7 +113,7 @@ def test_rate_lifecycle(write: Write) -> None:
     code, out, _ = run("rate", "list", "--json")
     assert [r["name"] for r in json.loads(out)] == ["Texas Industrial TOU"]
     code, out, _ = run("rate", "show", "Texas Industrial TOU")
-    assert "account_number: '**********7731'" in out
+    assert "│ Account number │ **********7731 │" in out and "4410-2298-7731" not in out
     code, exported, _ = run("rate", "export", "Texas Industrial TOU")
     assert "4410-2298-7731" in exported
     path = write("again.yaml", exported.replace("Texas Industrial TOU", "Copy"))

@@ -72,8 +72,10 @@ def rate_list(json_out: JsonOption = False, db: DbOption = None) -> None:
 
 @rate_app.command("show")
 def rate_show(name: str, json_out: JsonOption = False, db: DbOption = None) -> None:
-    """Show one tariff in full (account number masked)."""
-    from elecost.report import rate_json, rate_yaml
+    """Show one tariff as its sheet reads: periods and hours, tiers, demand, fixed charges (account masked)."""
+    from rich.console import Group
+
+    from elecost.report import rate_json, rate_sheet
     from elecost.store import get_rate
 
     with exit_codes():
@@ -81,7 +83,7 @@ def rate_show(name: str, json_out: JsonOption = False, db: DbOption = None) -> N
         if json_out:
             show_json(rate_json(tariff))
         else:
-            sys.stdout.write(rate_yaml(tariff, mask=True))
+            show(Group(*rate_sheet(tariff)))
 
 
 @rate_app.command("export")
@@ -92,6 +94,54 @@ def rate_export(name: str, db: DbOption = None) -> None:
 
     with exit_codes():
         sys.stdout.write(rate_yaml(get_rate(open_database(db), name), mask=False))
+
+
+@rate_app.command("import-urdb")
+def rate_import_urdb(
+    file: Annotated[
+        str, typer.Argument(help="An OpenEI URDB rate item, or an API response with items (JSON); - for stdin.")
+    ],
+    timezone: Annotated[
+        str, typer.Option("--timezone", help="IANA zone of the utility's clock, e.g. America/Chicago (URDB has none).")
+    ],
+    location: LocationOption = None,
+    name: Annotated[str | None, typer.Option("--name", help="Tariff name (default: the item's name).")] = None,
+    label: Annotated[
+        str | None, typer.Option("--label", help="The URDB label of the item to take from a response with several.")
+    ] = None,
+    activate: Annotated[bool, typer.Option("--activate", help="Make it the active tariff of its location.")] = False,
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Add a tariff from OpenEI's Utility Rate Database; what elecost cannot bill is named in warnings."""
+    from elecost.cli.common import zone_option
+    from elecost.errors import InputError, Problem, UsageError
+    from elecost.report import rate_json
+    from elecost.store import add_rates
+    from elecost.tariffs.urdb import SeveralItems, import_urdb
+
+    with exit_codes():
+        zone_option(timezone)
+        source = "stdin" if file == "-" else file
+        try:
+            text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError([Problem(source, None, "", f"cannot read: {exc}")]) from exc
+        try:
+            imported = import_urdb(
+                text, source, timezone=timezone, location=location, name=name, label=label, active=activate
+            )
+        except SeveralItems as exc:
+            listed = "".join(f"\n  {item}" for item in exc.items)
+            raise UsageError(f"{source} holds {len(exc.items)} rate items; pick one with --label:{listed}") from None
+        for warning in imported.warnings:
+            note(f"warning: {warning}")
+        tariff = imported.tariff
+        add_rates(open_database(db, create=True), [tariff])
+        state = "active" if tariff.active else "not active"
+        note(f"added rate {tariff.name!r} ({tariff.location}, {tariff.timezone}, {state})")
+        if json_out:
+            show_json({"rate": rate_json(tariff), "warnings": list(imported.warnings)})
 
 
 @rate_app.command("update")

@@ -411,7 +411,7 @@ def _meter_rows(
     prior = prior or Prior()
     period_s = period[1] - period[0]
     kwh_by_hour = by_hour(energy)
-    spread = _spread_charges(tariff, charge_peaks, prior, context, period_s)
+    spread = _spread_charges(tariff, charge_peaks, prior, context, period_s, _local_months(zone, *period))
     laddered = tariff.laddered
     cumulative = dict(prior.energy_kwh)
     days = period_days(zone, *period) if laddered else 0
@@ -455,14 +455,31 @@ def _meter_rows(
     ]
 
 
+def _local_months(zone: ZoneInfo, start_s: int, end_s: int) -> set[int]:
+    """The local calendar months a billing period [start_s, end_s) touches."""
+    first = datetime.fromtimestamp(start_s, UTC).astimezone(zone)
+    last = datetime.fromtimestamp(end_s - 1, UTC).astimezone(zone)
+    count = (last.year - first.year) * 12 + last.month - first.month + 1
+    return {(first.month - 1 + step) % 12 + 1 for step in range(min(count, 12))}
+
+
 def _spread_charges(
-    tariff: Tariff, charge_peaks: Sequence[Decimal], prior: Prior, context: Context, period_s: int
+    tariff: Tariff,
+    charge_peaks: Sequence[Decimal],
+    prior: Prior,
+    context: Context,
+    period_s: int,
+    months: set[int],
 ) -> list[tuple[Line, Decimal]]:
-    """The charges spread over the billing period by time: a template line each and its $/s."""
+    """The charges spread over the billing period by time: a template line each and its $/s.
+
+    A ratchet raises a charge only in billing periods within the charge's months: a summer
+    demand charge does not bill in winter because of last summer's peak.
+    """
     out = []
     for index, charge in enumerate(tariff.all_demand_charges):
         billed = max(prior.billed_kw.get(index, ZERO), charge_peaks[index])
-        if charge.ratchet is not None:
+        if charge.ratchet is not None and months.intersection(charge.months):
             billed = max(billed, charge.ratchet.pct / 100 * context.ratchet_kw.get(index, ZERO))
         per_s = charge.usd(billed) / period_s
         out.append((Line("demand", charge.name, billed, "kW", ZERO, index), per_s))
