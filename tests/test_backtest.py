@@ -186,6 +186,19 @@ def test_the_readme_example() -> None:
     assert [(p["site_kw"], p["no_readings"]) for p in peaks] == [(0, True), (0, True), (675, False), (0, True)]
     code, out, _ = run("curtail", *west, "--hashprice-usd-per-th-day", "0.05", "--backtest", "--json")
     assert (code, json.loads(out)["plan_minus_actual_usd"]) == (0, 676.23)
+    # The site on the index tariff: its bill's lines, and what each peak adds a month.
+    assert run("rate", "add", str(EXAMPLES / "ercot_index.yaml"))[0] == 0
+    assert run("rate", "activate", "ERCOT LZ_WEST index")[0] == 0
+    code, out, _ = run("bill", "--json")
+    (bill,) = json.loads(out)
+    assert [(line["label"], line["usd"]) for line in bill["lines"]] == [
+        ("ercot_lz_west", 1247.32995),
+        ("Adder", 63.5),
+        ("Customer charge", 11.290323),
+    ]
+    assert bill["total_cost_usd"] == 1322.12
+    peaks = json.loads(run("peaks", "show", "--json")[1])
+    assert [p["usd_per_month"] for p in peaks] == [0, 0, 928.13, 0]
 
 
 def test_break_even_in_market_terms_with_losses_and_an_adder() -> None:
