@@ -182,3 +182,20 @@ def test_whole_meter_readings_beside_miners_leave_the_site_overhead_its_own_rows
         ("a", 3.0, 0.3),
         ("b", 3.0, 0.3),
     ]
+
+
+def test_calc_refuses_readings_of_two_locations_rather_than_mixing_them(tmp_path: Path) -> None:
+    """The same miner name at two locations is two miners on two meters: a tariff bills one."""
+    readings = tmp_path / "r.csv"
+    readings.write_text(
+        "timestamp,miner,location,power_w\n"
+        "2026-11-10T00:00:00Z,a,North,3000\n2026-11-10T00:05:00Z,a,North,3000\n"
+        "2026-11-10T00:00:00Z,a,South,5000\n2026-11-10T00:05:00Z,a,South,5000\n"
+    )
+    (tmp_path / "flat.yaml").write_text(FLAT)
+    result = CliRunner().invoke(app, ["calc", "--readings", str(readings), "--tariff", str(tmp_path / "flat.yaml")])
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: the readings name several locations (North, South); a tariff bills one meter: "
+        "price each location's readings on its own\n",
+    )

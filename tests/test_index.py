@@ -130,36 +130,38 @@ def test_a_4cp_charge_bills_the_mean_site_kw_of_last_summers_peaks(tmp_path: Pat
     assert [(p["site_kw"], p["usd_per_month"]) for p in json.loads(out)] == [(1000.0, 2750.0), (500.0, 1375.0)]
 
 
-def test_monthly_energy_equals_pysam_time_series_buy_rate() -> None:
-    """A year of hourly prices (negative nights, summer evening spikes) and an hourly load."""
+@pytest.mark.parametrize("steps_per_hour", [1, 4])
+def test_monthly_energy_equals_pysam_time_series_buy_rate(steps_per_hour: int) -> None:
+    """A year of hourly prices (negative nights, summer evening spikes) and an hourly or 15-minute
+    load, billed month by month against PySAM's time-series buy rate (one rate per load step)."""
     monthly_bills = pytest.importorskip("pysam_runner").monthly_bills
-    rng = random.Random(12)
+    rng = random.Random(12 + steps_per_hour)
     start = int(datetime(2018, 1, 1, tzinfo=UTC).timestamp())
-    prices, load = [], []
+    step_s = 3600 // steps_per_hour
+    prices = []
     for hour in range(8760):
         price = rng.uniform(-20, 60)
         if hour % 24 in (18, 19) and 4000 < hour < 6500:
             price = rng.uniform(1000, 5000)
         prices.append((start + hour * 3600, start + hour * 3600 + 3600, Decimal(str(round(price, 2)))))
-        load.append(round(rng.uniform(0, 2000) if rng.random() > 0.05 else 0.0, 3))
+    load = [round(rng.uniform(0, 2000), 3) if rng.random() > 0.05 else 0.0 for _ in range(8760 * steps_per_hour)]
     tariff = parse_tariff("name: I\nrate_type: index\nindex: {market: m, loss_pct: 2}\n", "i.yaml")
-    loads = [Load(start + i * 3600, start + i * 3600 + 3600, Decimal(repr(kw)) * 1000) for i, kw in enumerate(load)]
+    loads = [Load(start + i * step_s, start + (i + 1) * step_s, Decimal(repr(kw)) * 1000) for i, kw in enumerate(load)]
     ours = price_loads(tariff, loads, start, start + 8760 * 3600, Context(prices=prices))
-    buy = [float(p / 1000 * Decimal("1.02")) for _, _, p in prices]
-    theirs = monthly_bills(
-        load,
-        {
-            "ur_metering_option": 4,
-            "ur_en_ts_buy_rate": 1,
-            "ur_ts_buy_rate": buy,
-            "ur_dc_enable": 0,
-            "ur_ec_tou_mat": [[1, 1, 1e38, 0, 0.0, 0.0]],
-            "ur_ec_sched_weekday": [[1] * 24] * 12,
-            "ur_ec_sched_weekend": [[1] * 24] * 12,
-            "ur_monthly_fixed_charge": 0,
-            "ur_monthly_min_charge": 0,
-        },
-    )
+    buy = [float(p / 1000 * Decimal("1.02")) for _, _, p in prices for _ in range(steps_per_hour)]
+    flat = [[1] * 24 for _ in range(12)]
+    settings = {
+        "ur_metering_option": 4,
+        "ur_en_ts_buy_rate": 1,
+        "ur_ts_buy_rate": buy,
+        "ur_dc_enable": 0,
+        "ur_ec_tou_mat": [[1, 1, 1e38, 0, 0.0, 0.0]],
+        "ur_ec_sched_weekday": flat,
+        "ur_ec_sched_weekend": flat,
+        "ur_monthly_fixed_charge": 0,
+        "ur_monthly_min_charge": 0,
+    }
+    theirs = monthly_bills(load, settings)
     assert len(ours) == 12
     for month, record in enumerate(ours):
         assert float(record.energy_cost_usd) == pytest.approx(theirs["energy"][month], abs=1e-6), month
