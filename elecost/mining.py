@@ -153,9 +153,22 @@ def _miner_profit(
     if miner.power_w is None or tariff is None:
         return None
     power = Decimal(repr(miner.power_w))
-    priced = price_constant_load(tariff, power, now_s, NAMEPLATE_DAYS * DAY_S).total
+    start, seconds, context = now_s, NAMEPLATE_DAYS * DAY_S, None
+    if tariff.index is not None:  # a market has no future prices: price the latest (up to) 30 days it has
+        from elecost.price_store import price_intervals, priced_until
+        from elecost.tariffs.engine import Context
+
+        last = priced_until(db, tariff.index.market)
+        prices = price_intervals(db, tariff.index.market, last - seconds, last) if last is not None else []
+        if not prices or last is None:
+            raise UsageError(
+                f"{miner.name}: no cost rows, and no {tariff.index.market} prices to price its nameplate on"
+            )
+        start, seconds, context = prices[0][0], last - prices[0][0], Context(prices=prices)
+    priced = price_constant_load(tariff, power, start, seconds, context).total
     on_meter = sum(1 for m in fleet if m.location == miner.location)
-    daily = (priced.energy_cost_usd + priced.demand_charge_usd + priced.service_charge_usd / on_meter) / NAMEPLATE_DAYS
+    days = Decimal(seconds) / DAY_S
+    daily = (priced.energy_cost_usd + priced.demand_charge_usd + priced.service_charge_usd / on_meter) / days
     return ProfitRow(miner.name, miner.location, hashrate, power, revenue, daily, "nameplate")
 
 
@@ -203,6 +216,11 @@ def curtailment_plan(
         if location is not None and place != location:
             continue
         fleet = [m for m in list_miners(db, place) if m.hashrate_th and m.power_w]
+        if tariff.index is not None:
+            raise UsageError(
+                f"{place}: its tariff {tariff.name!r} is priced by the market {tariff.index.market!r}; "
+                f"plan against its prices with `elecost curtail --market {tariff.index.market}`"
+            )
         if not fleet:
             continue
         zone = ZoneInfo(tariff.timezone)

@@ -165,3 +165,25 @@ def test_monthly_energy_equals_pysam_time_series_buy_rate(steps_per_hour: int) -
     assert len(ours) == 12
     for month, record in enumerate(ours):
         assert float(record.energy_cost_usd) == pytest.approx(theirs["energy"][month], abs=1e-6), month
+
+
+def test_profit_and_curtail_on_an_index_tariff(tmp_path: Path) -> None:
+    """Profit prices a miner without cost rows on the market's latest prices; the tariff-based
+    curtailment plan points to the market one, since an index tariff has no schedule to plan on."""
+    tariff = write(tmp_path / "i.yaml", INDEX)
+    assert run("rate", "add", str(tariff))[0] == 0 and run("rate", "activate", "Index")[0] == 0
+    prices = [(f"2026-07-01T{h:02d}:00:00Z", 40 if h % 2 else 60) for h in range(24)]
+    lines = "timestamp,price_usd_per_mwh,duration_s\n" + "".join(f"{t},{p},3600\n" for t, p in prices)
+    assert run("prices", "import", str(write(tmp_path / "p.csv", lines)), "--market", "m")[0] == 0
+    assert run("miner", "add", "s21", "--hashrate-th", "200", "--power-w", "3500", "-l", "Mine")[0] == 0
+    code, out, err = run("profit", "--hashprice-usd-per-th-day", "0.05", "--json")
+    assert code == 0, err
+    miner = json.loads(out)[0]
+    # 84 kWh a day at ($50 x 1.02 + $4) per MWh on average: $4.62 a day.
+    assert (miner["cost_usd_per_day"], miner["cost_source"]) == (4.62, "nameplate")
+    code, _, err = run("curtail", "--date", "2026-07-01", "--hashprice-usd-per-th-day", "0.05")
+    assert (code, err) == (
+        2,
+        "error: Mine: its tariff 'Index' is priced by the market 'm'; plan against its prices with "
+        "`elecost curtail --market m`\n",
+    )
