@@ -59,39 +59,20 @@ def pysam_bills(item: dict[str, Any], load_kw: list[float]) -> Bills:
     """PySAM's monthly bills of a URDB item (floats, as the converter expects) for a load."""
     import pytest
 
-    ur5 = pytest.importorskip("PySAM.Utilityrate5", reason="the test extra installs nrel-pysam")
+    pytest.importorskip("PySAM.Utilityrate5", reason="the test extra installs nrel-pysam")
     from PySAM.UtilityRateTools import URDBv8_to_ElectricityRates
+
+    from pysam_runner import monthly_bills
 
     plain = json.loads(json.dumps(item, default=float))  # the converter edits its input in place
     rates = URDBv8_to_ElectricityRates(copy.deepcopy(plain))
-    model = ur5.new()
-    model.Lifetime.analysis_period = 1
-    model.Lifetime.system_use_lifetime_output = 0
-    model.Lifetime.inflation_rate = 0
-    model.SystemOutput.gen = [0.0] * len(load_kw)
-    model.SystemOutput.degradation = [0]
-    model.Load.load = load_kw
-    defaults = {
-        "ur_en_ts_sell_rate": 0,
-        "ur_en_ts_buy_rate": 0,
-        "ur_monthly_fixed_charge": 0,
-        "ur_monthly_min_charge": 0,
-        "ur_annual_min_charge": 0,
-        "rate_escalation": [0],
-        "ur_nm_yearend_sell_rate": 0,
-        "ur_sell_eq_buy": 0,
-    }
-    model.ElectricityRates.assign({**defaults, **rates})
-    model.execute()
-    out = model.Outputs
-    flat = list(out.charge_w_sys_dc_fixed_ym[1])
-    tou = list(out.charge_w_sys_dc_tou_ym[1])
+    out = monthly_bills(load_kw, {"ur_monthly_fixed_charge": 0, "ur_monthly_min_charge": 0, **rates})
     return Bills(
-        energy=list(out.charge_w_sys_ec_ym[1]),
-        demand=[a + b for a, b in zip(flat, tou, strict=True)],
-        fixed=list(out.charge_w_sys_fixed_ym[1]),
-        minimum=list(out.charge_w_sys_minimum_ym[1]),
-        total=list(out.utility_bill_w_sys_ym[1]),
+        energy=out["energy"],
+        demand=[a + b for a, b in zip(out["flat"], out["tou"], strict=True)],
+        fixed=out["fixed"],
+        minimum=out["minimum"],
+        total=out["total"],
     )
 
 
