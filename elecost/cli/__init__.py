@@ -8,7 +8,7 @@ from __future__ import annotations
 # isort: off
 # Import order is the order of the help's panels: price, track, decide.
 from elecost.cli import calc, rates, markets, readings, reports, overview
-from elecost.cli import decide, miners, info
+from elecost.cli import decide, miners, info, reconcile
 from elecost.cli.common import app
 
 # isort: on
@@ -24,6 +24,7 @@ __all__ = [
     "overview",
     "rates",
     "readings",
+    "reconcile",
     "reports",
 ]
 
