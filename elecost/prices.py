@@ -135,6 +135,32 @@ def _same(one: PriceRow, other: PriceRow) -> bool:
     return (one.start_s, one.end_s, one.price_uusd_per_mwh) == (other.start_s, other.end_s, other.price_uusd_per_mwh)
 
 
+def _point_rows(
+    source: str,
+    header: list[str],
+    reader: Iterator[list[str]],
+    point_field: str,
+    settlement_point: str | None,
+    problems: list[Problem],
+) -> list[tuple[int, list[str]]]:
+    """(line, values) of the chosen settlement point's rows (see `_points_filter`); rows too short
+    for the header are problems; nothing when the file's points leave the choice open."""
+    column = header.index(point_field)
+    raw: list[tuple[int, list[str]]] = []
+    found: dict[str, int] = {}
+    for line, values in enumerate(reader, start=2):
+        if not values or not any(v.strip() for v in values):
+            continue
+        if len(values) < len(header):
+            problems.append(Problem(source, line, "", f"{len(values)} columns, the header has {len(header)}"))
+            continue
+        found.setdefault(values[column].strip(), line)
+        raw.append((line, values))
+    chosen, refused = _points_filter(source, found, settlement_point, point_field)
+    problems.extend(refused)
+    return [] if refused else [(line, values) for line, values in raw if values[column].strip() == chosen]
+
+
 def _points_filter(
     source: str, found: dict[str, int], settlement_point: str | None, field: str
 ) -> tuple[str | None, list[Problem]]:
@@ -162,26 +188,9 @@ def _ercot(
     """ERCOT settlement point prices: hour ending 1-24 in Central time, DSTFlag Y the repeated hour."""
     col = {name: index for index, name in enumerate(header)}
     point_field = "SettlementPointName" if realtime else "SettlementPoint"
-    raw: list[tuple[int, list[str]]] = []
-    found: dict[str, int] = {}
-    for line, values in enumerate(reader, start=2):
-        if not values or not any(v.strip() for v in values):
-            continue
-        if len(values) < len(header):
-            problems.append(Problem(source, line, "", f"{len(values)} columns, the header has {len(header)}"))
-            continue
-        point = values[col[point_field]].strip()
-        found.setdefault(point, line)
-        raw.append((line, values))
-    chosen, refused = _points_filter(source, found, settlement_point, point_field)
-    if refused:
-        problems.extend(refused)
-        return []
     step_s = 900 if realtime else 3600
     rows = []
-    for line, values in raw:
-        if values[col[point_field]].strip() != chosen:
-            continue
+    for line, values in _point_rows(source, header, reader, point_field, settlement_point, problems):
         try:
             day = _delivery_date(values[col["DeliveryDate"]].strip())
         except ValueError:
@@ -249,24 +258,8 @@ def _gridstatus(
 ) -> list[PriceRow]:
     """A gridstatus export: interval start and end with their UTC offsets, Location, SPP."""
     col = {name: index for index, name in enumerate(header)}
-    raw: list[tuple[int, list[str]]] = []
-    found: dict[str, int] = {}
-    for line, values in enumerate(reader, start=2):
-        if not values or not any(v.strip() for v in values):
-            continue
-        if len(values) < len(header):
-            problems.append(Problem(source, line, "", f"{len(values)} columns, the header has {len(header)}"))
-            continue
-        found.setdefault(values[col["Location"]].strip(), line)
-        raw.append((line, values))
-    chosen, refused = _points_filter(source, found, settlement_point, "Location")
-    if refused:
-        problems.extend(refused)
-        return []
     rows = []
-    for line, values in raw:
-        if values[col["Location"]].strip() != chosen:
-            continue
+    for line, values in _point_rows(source, header, reader, "Location", settlement_point, problems):
         times = []
         for field in ("Interval Start", "Interval End"):
             try:
