@@ -82,6 +82,7 @@ def import_readings(
         def rows() -> Iterator[tuple[int, int, float, int | None]]:
             seen, low, high = 0, counts[1], counts[2]
             for path in paths:
+                before_file, problems_before = seen, len(problems)
                 for _, timestamp_s, power_w, miner, place, duration_s in scan_readings(
                     path, timezone, problems, open_text, file_format
                 ):
@@ -92,6 +93,9 @@ def import_readings(
                         high = timestamp_s
                     seen += 1
                     yield miner_id, timestamp_s, power_w, duration_s
+                if seen == before_file and len(problems) == problems_before:
+                    # A file with no readings and nothing wrong on any line is a mistake, not a no-op.
+                    problems.append(Problem(str(path), None, "", "no readings in this file"))
             counts[:] = [seen, low, high]
 
         before = [_identity(path) for path in paths]

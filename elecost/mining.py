@@ -229,6 +229,12 @@ def curtailment_plan(
         plan.extend(_plan_location(tariff, network, fleet, start, end))
         planned = True
     if not planned:
+        unrated = sorted({m.location for m in list_miners(db, location) if m.location not in rates})
+        if unrated:
+            raise UsageError(
+                f"the miners at {', '.join(repr(place) for place in unrated)} have no active rate; "
+                "`elecost rate activate NAME` for their location"
+            )
         raise UsageError(
             "no miners with a hashrate and nameplate power there; add them with "
             "`elecost miner add NAME --hashrate-th X --power-w W`"

@@ -199,3 +199,17 @@ def test_calc_refuses_readings_of_two_locations_rather_than_mixing_them(tmp_path
         "error: the readings name several locations (North, South); a tariff bills one meter: "
         "price each location's readings on its own\n",
     )
+
+
+def test_a_readings_file_without_readings_is_an_error_not_a_silent_no_op(tmp_path: Path) -> None:
+    (tmp_path / "flat.yaml").write_text(FLAT)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("timestamp,power_w\n")
+    runner = CliRunner()
+    assert runner.invoke(app, ["rate", "add", str(tmp_path / "flat.yaml")]).exit_code == 0
+    assert runner.invoke(app, ["rate", "activate", "Flat"]).exit_code == 0
+    result = runner.invoke(app, ["readings", "import", str(empty)])
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: {empty}: no readings in this file\n1 error; nothing was written.\n",
+    )

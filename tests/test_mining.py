@@ -173,3 +173,13 @@ def test_export_csv_and_json() -> None:
     assert next(r for r in rows if r["kind"] == "bill")["partial"] == "True"
     data = json.loads(run("export", "--format", "json", "--kind", "bills")[1])
     assert data["costs"] == [] and data["bills"][0]["total_cost_usd"] == 89.248867  # exact; 89.25 shown
+
+
+def test_curtail_says_when_the_miners_location_has_no_active_rate() -> None:
+    assert run("rate", "add", str(EXAMPLES / "entergy_arkansas_lps_tou.yaml"))[0] == 0
+    run("miner", "add", "s21", "--hashrate-th", "200", "--power-w", "3500", "--location", "Arkansas Mine")
+    code, _, err = run("curtail", "--date", "2026-07-01", "--hashprice-usd-per-th-day", "0.05")
+    assert (code, err) == (
+        2,
+        "error: the miners at 'Arkansas Mine' have no active rate; `elecost rate activate NAME` for their location\n",
+    )

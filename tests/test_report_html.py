@@ -241,3 +241,12 @@ def test_segments_of_a_record_without_lines_are_its_three_amounts() -> None:
         ("Demand", Decimal(0)),
         ("Fixed", Decimal(0)),
     ]
+
+
+def test_the_report_never_writes_over_the_database_or_into_a_folder(tmp_path: Path) -> None:
+    db = demo_database(tmp_path / "demo.db")
+    code, _, err = run("report", "--html", str(db), "--force", "--db", str(db))
+    assert (code, err) == (2, f"error: --html: {db} is the database; write the report to another file\n")
+    code, _, err = run("report", "--html", str(tmp_path), "--force", "--db", str(db))
+    assert (code, err) == (2, f"error: --html: {tmp_path} is a folder; give a file name\n")
+    assert run("summary", "--db", str(db), "--json")[0] == 0  # the database is intact

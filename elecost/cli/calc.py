@@ -18,6 +18,7 @@ from elecost.cli.common import (
     JsonOption,
     LocationOption,
     app,
+    db_path,
     decimal_option,
     exit_codes,
     format_option,
@@ -48,8 +49,17 @@ def _tariff_for(db: Path | None, tariff_file: Path | None, rate: str | None, loc
 def _store_context(db: Path | None, tariff: Tariff, start_s: int, end_s: int) -> Context | None:
     """Market prices and coincident peaks from the store, for the tariffs that bill them."""
     from elecost.context import needs_store, span_context
+    from elecost.errors import UsageError
 
-    return span_context(open_database(db), tariff, start_s, end_s) if needs_store(tariff) else None
+    if not needs_store(tariff):
+        return None
+    if not db_path(db).exists():
+        what = f"the {tariff.index.market} prices" if tariff.index else "the coincident peaks"
+        raise UsageError(
+            f"{tariff.name!r} is priced with {what} kept in a database, and there is none at {db_path(db)}; "
+            "import them first (`elecost prices import`, `elecost peaks import`)"
+        )
+    return span_context(open_database(db), tariff, start_s, end_s)
 
 
 @app.command(rich_help_panel="Price")

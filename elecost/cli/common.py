@@ -199,16 +199,24 @@ def check_output(output: Path, force: bool) -> None:
     from elecost.errors import UsageError
 
     database = _chosen["opened"]
-    if database is not None and (database.exists() and output.exists()):
-        targets = [database, *(database.with_name(database.name + end) for end in ("-wal", "-shm", "-journal"))]
-        if any(target.exists() and output.samefile(target) for target in targets):
-            raise UsageError(f"--output: {output} is the database; write the export to another file")
+    if (
+        database is not None
+        and database.exists()
+        and output.exists()
+        and any(target.exists() and output.samefile(target) for target in database_files(database))
+    ):
+        raise UsageError(f"--output: {output} is the database; write the export to another file")
     if output.is_dir():
         raise UsageError(f"--output: {output} is a folder; give a file name")
     if not output.parent.is_dir():
         raise UsageError(f"--output: the folder {output.parent} does not exist")
     if output.exists() and not force and output.is_file():
         raise UsageError(f"--output: {output} exists; add --force to overwrite it")
+
+
+def database_files(database: Path) -> list[Path]:
+    """A SQLite database's file and the files beside it that are part of it (WAL, shared memory)."""
+    return [database, *(database.with_name(database.name + end) for end in ("-wal", "-shm", "-journal"))]
 
 
 def write_output(output: Path, text: str) -> None:

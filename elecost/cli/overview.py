@@ -12,12 +12,15 @@ from elecost.cli.common import (
     DbOption,
     LocationOption,
     app,
+    database_files,
     days_span,
+    db_path,
     exit_codes,
     note,
     open_database,
     optional_instant,
     report_zone,
+    write_output,
 )
 from elecost.cli.decide import (
     BtcPriceOption,
@@ -62,6 +65,8 @@ def report(
             raise UsageError("give --html FILE: the report is an HTML page")
         if not html.parent.is_dir():
             raise UsageError(f"--html: no folder {html.parent}")
+        if html.is_dir():
+            raise UsageError(f"--html: {html} is a folder; give a file name")
         if html.exists() and not force:
             raise UsageError(f"--html: {html} exists; give --force to overwrite it")
         if to is not None and days is not None:
@@ -70,12 +75,14 @@ def report(
         if hashprice is not None or btc_price is not None or difficulty is not None:
             network = network_option(hashprice, btc_price, difficulty, fees, subsidy, pool_fee)
         database = open_database(db)
+        if html.exists() and any(path.exists() and html.samefile(path) for path in database_files(db_path(db))):
+            raise UsageError(f"--html: {html} is the database; write the report to another file")
         zone = report_zone(database, location)
         start, end = _span(database, optional_instant(from_, zone, "--from"), optional_instant(to, zone, "--to"), days)
         overview = gather_overview(
             database, start, end, zone=zone, location=location, network=network, now_s=int(time.time())
         )
-        html.write_text(render_report(overview), encoding="utf-8")
+        write_output(html, render_report(overview))
         note(f"wrote {html} ({html.stat().st_size:,} bytes)")
     if open_:
         import webbrowser
