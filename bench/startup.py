@@ -1,0 +1,103 @@
+"""Start-up benchmark: how long each everyday command takes as a whole process, against the floor.
+
+    python bench/startup.py [--repeat 5] [--keep DIR]
+
+The floor is `python -c "import typer, rich.console"`: what any Typer + Rich command line pays
+before doing anything. Each command runs `--repeat` times as a fresh process (the `elecost`
+console script beside this interpreter, else `python -m elecost`), and the median wall time is
+printed with its ratio to the floor's median taken in the same run, so a busy machine shifts
+both. `rate list`, `rate current` and `summary` run on a small database (the bundled flat
+tariff, one day of one miner's readings, recorded); `calc --power` needs no database.
+Figures are printed, never asserted (issue 15 names the targets: 1.3x for --help and
+--version, 1.6x for the database commands, 2x for calc).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FLAT = ROOT / "examples" / "flat.yaml"
+FLAT_NAME = "Example Flat"
+FLOOR_LABEL = 'python -c "import typer, rich.console"'
+
+COMMANDS: list[tuple[str, list[str]]] = [
+    ("--help", ["--help"]),
+    ("--version", ["--version"]),
+    ("rate list", ["rate", "list"]),
+    ("rate current", ["rate", "current"]),
+    ("summary", ["summary"]),
+    ("calc --power 3000 --hours 24", ["calc", "--power", "3000", "--hours", "24"]),
+]
+
+
+def elecost_command() -> list[str]:
+    """The installed console script if it sits beside this interpreter (as `pip install .` puts it)."""
+    script = Path(sys.executable).parent / "elecost"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "elecost"]
+
+
+def timed(argv: list[str], env: dict[str, str], repeat: int) -> float:
+    """Median wall time [s] of `repeat` fresh processes; a failing command stops the benchmark."""
+    times = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True)
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
+def small_database(workdir: Path, env: dict[str, str]) -> None:
+    """The flat example tariff, active, and one miner's readings over the last day, recorded."""
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    readings = workdir / "readings.csv"
+    lines = ["timestamp,miner,power_w"]
+    for step in range(24 * 12):
+        at = now - timedelta(days=1) + timedelta(minutes=5 * step)
+        lines.append(f"{at.isoformat().replace('+00:00', 'Z')},10.0.0.1,3250")
+    readings.write_text("\n".join(lines) + "\n")
+    command = elecost_command()
+    steps = (
+        ["rate", "add", str(FLAT)],
+        ["rate", "activate", FLAT_NAME],
+        ["readings", "import", str(readings)],
+        ["record"],
+    )
+    for args in steps:
+        subprocess.run([*command, *args], env=env, check=True, capture_output=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--keep", type=Path, help="Keep the small database in this directory.")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="elecost-startup-")) if args.keep is None else args.keep
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, ELECOST_DB=str(workdir / "small.db"), COLUMNS="80")
+    try:
+        small_database(workdir, env)
+        floor = timed([sys.executable, "-c", "import typer, rich.console"], env, args.repeat)
+        print(f"{FLOOR_LABEL:<40} {floor:7.3f} s   1.00x  (the floor)")
+        command = elecost_command()
+        for label, argv in COMMANDS:
+            median = timed([*command, *argv], env, args.repeat)
+            print(f"{'elecost ' + label:<40} {median:7.3f} s  {median / floor:5.2f}x")
+        print(f"medians of {args.repeat} runs each; {os.cpu_count()} cores; load {os.getloadavg()[0]:.2f}")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
