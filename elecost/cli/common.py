@@ -7,19 +7,19 @@ Heavy modules (the store, the calculator, Rich tables) are imported inside the c
 
 from __future__ import annotations
 
-import json
 import os
-import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 if TYPE_CHECKING:
+    # json, sqlite3 and decimal too are imported where used: `--help` and `--version` need none.
+    import sqlite3
+    from decimal import Decimal
     from zoneinfo import ZoneInfo
 
     from rich.console import Console, RenderableType
@@ -58,9 +58,9 @@ ToOption = Annotated[str | None, typer.Option("--to", help="To, excluded.")]
 
 def _version(value: bool) -> None:
     if value:
-        from importlib.metadata import version
+        from elecost import __version__
 
-        typer.echo(f"elecost {version('elecost')}")
+        typer.echo(f"elecost {__version__}")
         raise typer.Exit()
 
 
@@ -103,6 +103,8 @@ def show(renderable: RenderableType) -> None:
 
 
 def show_json(data: Any) -> None:
+    import json
+
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
@@ -113,6 +115,8 @@ def note(message: str) -> None:
 @contextmanager
 def exit_codes() -> Iterator[None]:
     """Turn the core's exceptions into messages on stderr and the contract's exit codes."""
+    import sqlite3
+
     from elecost.errors import CheckFailed, InputError, UsageError
 
     try:
@@ -233,6 +237,8 @@ def write_output(output: Path, text: str) -> None:
 
 def decimal_option(text: str, option: str, maximum: str = "1e18") -> Decimal:
     """A number >= 0 from an option, bounded where it enters (1e400 would be stored as inf)."""
+    from decimal import Decimal, InvalidOperation
+
     from elecost.errors import UsageError
 
     try:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TextIO
 
@@ -31,6 +30,7 @@ from elecost.cli.common import (
 
 if TYPE_CHECKING:
     from datetime import date
+    from decimal import Decimal
     from zoneinfo import ZoneInfo
 
     from sqlite_utils import Database
@@ -282,6 +282,7 @@ def curtail_against_prices(
     """`curtail --market`: the plan over a span of the market's prices, or its backtest."""
     from datetime import date as calendar_date
     from datetime import timedelta
+    from decimal import Decimal
 
     from elecost.backtest import (
         EnergyPrice,
