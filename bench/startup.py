@@ -6,16 +6,18 @@ The floor is `python -c "import typer, rich.console"`: what any Typer + Rich com
 before doing anything. Each command runs `--repeat` times as a fresh process (the `elecost`
 console script beside this interpreter, else `python -m elecost`), and the median wall time is
 printed with its ratio to the floor's median taken in the same run, so a busy machine shifts
-both. `rate list`, `rate current` and `summary` run on a small database (the bundled flat
-tariff, one day of one miner's readings, recorded); `calc --power` needs no database.
+both; so is the median CPU time (user + system), steadier when other jobs share the cores.
+Every command runs on a small database: the bundled flat tariff, active, and one day of one
+miner's readings, recorded (`calc --power` prices with the active tariff).
 Figures are printed, never asserted (issue 15 names the targets: 1.3x for --help and
---version, 1.6x for the database commands, 2x for calc).
+--version, 1.6x for rate list, rate current and summary, 2x for calc).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -46,14 +48,20 @@ def elecost_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "elecost"]
 
 
-def timed(argv: list[str], env: dict[str, str], repeat: int) -> float:
-    """Median wall time [s] of `repeat` fresh processes; a failing command stops the benchmark."""
-    times = []
+def timed(argv: list[str], env: dict[str, str], repeat: int) -> tuple[float, float]:
+    """Median wall time and median CPU time (user + system) [s] of `repeat` fresh processes.
+
+    The CPU time is what the process itself spent, so it moves far less than the wall time when
+    other jobs share the cores. A failing command stops the benchmark."""
+    walls, cpus = [], []
     for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         began = time.perf_counter()
         subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True)
-        times.append(time.perf_counter() - began)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - began)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def small_database(workdir: Path, env: dict[str, str]) -> None:
@@ -87,12 +95,13 @@ def main() -> None:
     env = dict(os.environ, ELECOST_DB=str(workdir / "small.db"), COLUMNS="80")
     try:
         small_database(workdir, env)
-        floor = timed([sys.executable, "-c", "import typer, rich.console"], env, args.repeat)
-        print(f"{FLOOR_LABEL:<40} {floor:7.3f} s   1.00x  (the floor)")
+        floor, floor_cpu = timed([sys.executable, "-c", "import typer, rich.console"], env, args.repeat)
+        print(f"{'':<40} {'wall':>9} {'ratio':>6}  {'cpu':>9} {'ratio':>6}")
+        print(f"{FLOOR_LABEL:<40} {floor:7.3f} s {1:5.2f}x  {floor_cpu:7.3f} s {1:5.2f}x  (the floor)")
         command = elecost_command()
         for label, argv in COMMANDS:
-            median = timed([*command, *argv], env, args.repeat)
-            print(f"{'elecost ' + label:<40} {median:7.3f} s  {median / floor:5.2f}x")
+            wall, cpu = timed([*command, *argv], env, args.repeat)
+            print(f"{'elecost ' + label:<40} {wall:7.3f} s {wall / floor:5.2f}x  {cpu:7.3f} s {cpu / floor_cpu:5.2f}x")
         print(f"medians of {args.repeat} runs each; {os.cpu_count()} cores; load {os.getloadavg()[0]:.2f}")
     finally:
         if args.keep is None:
