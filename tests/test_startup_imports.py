@@ -43,6 +43,8 @@ def test_rate_list_imports_neither_mining_nor_summaries() -> None:
     loaded = modules_after("rate", "list")
     assert "elecost.store" in loaded  # the probe did list the rates
     assert not loaded & {"elecost.mining", "elecost.summary", "elecost.budget", "elecost.report_html", "yaml"}
+    # sqlite-utils' plugin scan (every installed distribution's entry points) is not run either.
+    assert "importlib.metadata" not in loaded
 
 
 def test_rate_current_imports_neither_mining_nor_summaries() -> None:
