@@ -5,8 +5,9 @@
 The floor is `python -c "import typer, rich.console"`: what any Typer + Rich command line pays
 before doing anything. Each command runs `--repeat` times as a fresh process (the `elecost`
 console script beside this interpreter, else `python -m elecost`), and the median wall time is
-printed with its ratio to the floor's median taken in the same run, so a busy machine shifts
-both; so is the median CPU time (user + system), steadier when other jobs share the cores.
+printed with its ratio to the floor's median; the floor and the commands run in interleaved
+rounds, so a shared machine's load shifts all of them alike. So is the median CPU time
+(user + system) of each process, which moves less than the wall time under load.
 Every command runs on a small database: the bundled flat tariff, active, and one day of one
 miner's readings, recorded (`calc --power` prices with the active tariff).
 Figures are printed, never asserted (issue 15 names the targets: 1.3x for --help and
@@ -48,20 +49,27 @@ def elecost_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "elecost"]
 
 
-def timed(argv: list[str], env: dict[str, str], repeat: int) -> tuple[float, float]:
-    """Median wall time and median CPU time (user + system) [s] of `repeat` fresh processes.
+def timed_once(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) [s] of one fresh process.
 
-    The CPU time is what the process itself spent, so it moves far less than the wall time when
+    The CPU time is what the process itself spent, so it moves less than the wall time when
     other jobs share the cores. A failing command stops the benchmark."""
-    walls, cpus = [], []
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.perf_counter()
+    subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True)
+    wall = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
+def medians(runs: list[list[str]], env: dict[str, str], repeat: int) -> list[tuple[float, float]]:
+    """Median wall and CPU time of each command, run in `repeat` rounds of one run each, so that
+    the floor and every command sample the same stretch of a shared machine's load."""
+    samples: list[list[tuple[float, float]]] = [[] for _ in runs]
     for _ in range(repeat):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        began = time.perf_counter()
-        subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True)
-        walls.append(time.perf_counter() - began)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    return statistics.median(walls), statistics.median(cpus)
+        for index, argv in enumerate(runs):
+            samples[index].append(timed_once(argv, env))
+    return [(statistics.median(w for w, _ in one), statistics.median(c for _, c in one)) for one in samples]
 
 
 def small_database(workdir: Path, env: dict[str, str]) -> None:
@@ -95,12 +103,12 @@ def main() -> None:
     env = dict(os.environ, ELECOST_DB=str(workdir / "small.db"), COLUMNS="80")
     try:
         small_database(workdir, env)
-        floor, floor_cpu = timed([sys.executable, "-c", "import typer, rich.console"], env, args.repeat)
+        command = elecost_command()
+        runs = [[sys.executable, "-c", "import typer, rich.console"]] + [[*command, *argv] for _, argv in COMMANDS]
+        (floor, floor_cpu), *results = medians(runs, env, args.repeat)
         print(f"{'':<40} {'wall':>9} {'ratio':>6}  {'cpu':>9} {'ratio':>6}")
         print(f"{FLOOR_LABEL:<40} {floor:7.3f} s {1:5.2f}x  {floor_cpu:7.3f} s {1:5.2f}x  (the floor)")
-        command = elecost_command()
-        for label, argv in COMMANDS:
-            wall, cpu = timed([*command, *argv], env, args.repeat)
+        for (label, _), (wall, cpu) in zip(COMMANDS, results, strict=True):
             print(f"{'elecost ' + label:<40} {wall:7.3f} s {wall / floor:5.2f}x  {cpu:7.3f} s {cpu / floor_cpu:5.2f}x")
         print(f"medians of {args.repeat} runs each; {os.cpu_count()} cores; load {os.getloadavg()[0]:.2f}")
     finally:
