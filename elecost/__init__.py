@@ -16,6 +16,10 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+# The package's version (pyproject.toml reads it from here), so `elecost --version` needs no
+# importlib.metadata.
+__version__ = "0.1.0"
+
 if TYPE_CHECKING:
     from elecost.bills import bills
     from elecost.importer import import_readings

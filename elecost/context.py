@@ -14,8 +14,6 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from elecost.peaks import coincident_demand
-from elecost.price_store import price_intervals
 from elecost.store import stored_milli_loads
 from elecost.tariffs.engine import Context, demand_peaks_of_period
 from elecost.tariffs.model import Tariff
@@ -24,6 +22,11 @@ from elecost.tariffs.periods import billing_periods
 
 def pricing_context(db: Database, tariff: Tariff, period_start_s: int, period_end_s: int) -> Context:
     """The ratchet history, coincident-peak demand and market prices of a billing period."""
+    # Peaks and prices are imported where a tariff bills them: `calc --power` on a flat rate
+    # asks `needs_store` and should not load the market modules to hear no (issue 15).
+    from elecost.peaks import coincident_demand
+    from elecost.price_store import price_intervals
+
     zone = ZoneInfo(tariff.timezone)
     coincident = None
     if tariff.coincident_peak is not None:
@@ -36,6 +39,8 @@ def pricing_context(db: Database, tariff: Tariff, period_start_s: int, period_en
 def span_context(db: Database, tariff: Tariff, start_s: int, end_s: int) -> Context:
     """What pricing a span of a file's readings (or a steady load) needs from the store: the
     market's prices over the span, and the first billing period's coincident-peak demand."""
+    from elecost.price_store import price_intervals
+
     zone = ZoneInfo(tariff.timezone)
     first, _ = next(billing_periods(zone, tariff.billing_cycle_day, start_s, start_s + 1))
     context = pricing_context(db, tariff, first, first + 1)

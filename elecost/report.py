@@ -8,23 +8,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from elecost.budget import BudgetStatus
 from elecost.instants import iso
-from elecost.mining import Curtailment, Network, ProfitRow
-from elecost.store import Miner
-from elecost.summary import Summary
-from elecost.tariffs.charges import Line
-from elecost.tariffs.engine import CostRecord
 from elecost.tariffs.load import tariff_to_mapping
 from elecost.tariffs.model import DemandTier, Tariff, Tier, TouPeriod, mask_account
 from elecost.tariffs.schedule import price_in_force
+
+if TYPE_CHECKING:
+    # Named in annotations only: importing them would make `rate list` load the store's
+    # budgets, mining and summaries just to print a table of rates (issue 15).
+    from rich.console import RenderableType
+
+    from elecost.budget import BudgetStatus
+    from elecost.mining import Curtailment, Network, ProfitRow
+    from elecost.store import Miner
+    from elecost.summary import Summary
+    from elecost.tariffs.charges import Line
+    from elecost.tariffs.engine import CostRecord
 
 CENT = Decimal("0.01")
 MICRO = Decimal("0.000001")

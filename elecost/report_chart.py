@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rich.console import Group
@@ -12,8 +13,10 @@ from rich.text import Text
 from elecost.instants import iso
 from elecost.report import cents
 from elecost.report_html import Segment, charge_segments
-from elecost.summary import Summary
-from elecost.tariffs.engine import CostRecord
+
+if TYPE_CHECKING:
+    from elecost.summary import Summary
+    from elecost.tariffs.engine import CostRecord
 
 WIDTH = 80
 _ENERGY_STYLES = ("blue", "cyan", "bright_blue", "bright_cyan", "magenta", "bright_magenta")

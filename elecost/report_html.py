@@ -15,14 +15,18 @@ import math
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, localcontext
 from html import escape
-from typing import ClassVar, NamedTuple
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 from zoneinfo import ZoneInfo
 
 from elecost.instants import iso
-from elecost.overview import MinerRow, Overview, Series
 from elecost.report import cents
 from elecost.tariffs.engine import DECIMAL_CONTEXT, KIND_ORDER, CostRecord
-from elecost.tariffs.model import Tariff
+
+if TYPE_CHECKING:
+    # Named in annotations only: `elecost summary` draws its chart with this module's segments
+    # and should not load the overview's budgets, mining and bills (issue 15).
+    from elecost.overview import MinerRow, Overview, Series
+    from elecost.tariffs.model import Tariff
 
 ZERO = Decimal(0)
 

@@ -1,7 +1,5 @@
 """`elecost calc`: the cost of a constant load or of a readings file, nothing stored."""
 
-from __future__ import annotations
-
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -31,7 +29,7 @@ from elecost.cli.common import (
 )
 
 
-def _tariff_for(db: Path | None, tariff_file: Path | None, rate: str | None, location: str | None) -> Tariff:
+def _tariff_for(db: Path | None, tariff_file: Path | None, rate: str | None, location: str | None) -> "Tariff":
     from elecost.errors import UsageError
 
     if tariff_file is not None and rate is not None:
@@ -46,7 +44,7 @@ def _tariff_for(db: Path | None, tariff_file: Path | None, rate: str | None, loc
     return get_rate(database, rate) if rate is not None else active_rate(database, location)
 
 
-def _store_context(db: Path | None, tariff: Tariff, start_s: int, end_s: int) -> Context | None:
+def _store_context(db: Path | None, tariff: "Tariff", start_s: int, end_s: int) -> "Context | None":
     """Market prices and coincident peaks from the store, for the tariffs that bill them."""
     from elecost.context import needs_store, span_context
     from elecost.errors import UsageError

@@ -5,21 +5,19 @@ Heavy modules (the store, the calculator, Rich tables) are imported inside the c
 `elecost --help` stays quick.
 """
 
-from __future__ import annotations
-
-import json
 import os
-import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 if TYPE_CHECKING:
+    # json, sqlite3 and decimal too are imported where used: `--help` and `--version` need none.
+    import sqlite3
+    from decimal import Decimal
     from zoneinfo import ZoneInfo
 
     from rich.console import Console, RenderableType
@@ -58,9 +56,9 @@ ToOption = Annotated[str | None, typer.Option("--to", help="To, excluded.")]
 
 def _version(value: bool) -> None:
     if value:
-        from importlib.metadata import version
+        from elecost import __version__
 
-        typer.echo(f"elecost {version('elecost')}")
+        typer.echo(f"elecost {__version__}")
         raise typer.Exit()
 
 
@@ -86,23 +84,25 @@ def _root(
 # --- output and errors -----------------------------------------------------------------------
 
 
-def stderr() -> Console:
+def stderr() -> "Console":
     from rich.console import Console
 
     return Console(stderr=True, markup=False, highlight=False, soft_wrap=True)
 
 
-def _stdout() -> Console:
+def _stdout() -> "Console":
     from rich.console import Console
 
     return Console(highlight=False, markup=False)  # names are data: "[bold]x" is shown as written
 
 
-def show(renderable: RenderableType) -> None:
+def show(renderable: "RenderableType") -> None:
     _stdout().print(renderable)
 
 
 def show_json(data: Any) -> None:
+    import json
+
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
@@ -113,6 +113,8 @@ def note(message: str) -> None:
 @contextmanager
 def exit_codes() -> Iterator[None]:
     """Turn the core's exceptions into messages on stderr and the contract's exit codes."""
+    import sqlite3
+
     from elecost.errors import CheckFailed, InputError, UsageError
 
     try:
@@ -135,7 +137,7 @@ def exit_codes() -> Iterator[None]:
         raise typer.Exit(2) from None
 
 
-def database_fault(exc: sqlite3.Error, path: Path | None) -> str:
+def database_fault(exc: "sqlite3.Error", path: Path | None) -> str:
     """A SQLite error as what the user can do about it (no traceback: one place for every command)."""
     from elecost.store import BUSY_TIMEOUT_MS
 
@@ -172,7 +174,7 @@ def db_path(db: Path | None) -> Path:
     return user_data_path("elecost") / "elecost.db"
 
 
-def open_database(db: Path | None, *, create: bool = False) -> Database:
+def open_database(db: Path | None, *, create: bool = False) -> "Database":
     """Open the database; only commands that store something (`create`) may create it.
 
     A read-only command given a mistyped path says so instead of leaving an empty database
@@ -239,8 +241,10 @@ def write_output(output: Path, text: str) -> None:
         raise UsageError(f"--output: cannot write {output}: {exc.strerror or exc}") from None
 
 
-def decimal_option(text: str, option: str, maximum: str = "1e18") -> Decimal:
+def decimal_option(text: str, option: str, maximum: str = "1e18") -> "Decimal":
     """A number >= 0 from an option, bounded where it enters (1e400 would be stored as inf)."""
+    from decimal import Decimal, InvalidOperation
+
     from elecost.errors import UsageError
 
     try:
@@ -254,7 +258,7 @@ def decimal_option(text: str, option: str, maximum: str = "1e18") -> Decimal:
     return value
 
 
-def instant_option(text: str, zone: ZoneInfo, option: str) -> int:
+def instant_option(text: str, zone: "ZoneInfo", option: str) -> int:
     from elecost.errors import UsageError
     from elecost.instants import parse_instant
 
@@ -264,7 +268,7 @@ def instant_option(text: str, zone: ZoneInfo, option: str) -> int:
         raise UsageError(f"{option}: {exc}") from None
 
 
-def optional_instant(text: str | None, zone: ZoneInfo, option: str) -> int | None:
+def optional_instant(text: str | None, zone: "ZoneInfo", option: str) -> int | None:
     """An instant option that may be left out."""
     return None if text is None else instant_option(text, zone, option)
 
@@ -279,7 +283,7 @@ def format_option(name: str | None) -> str | None:
     return name
 
 
-def zone_option(name: str | None) -> ZoneInfo | None:
+def zone_option(name: str | None) -> "ZoneInfo | None":
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     from elecost.errors import UsageError
@@ -292,7 +296,7 @@ def zone_option(name: str | None) -> ZoneInfo | None:
         raise UsageError(f"--timezone: not an IANA time zone such as America/Chicago: {name!r}") from None
 
 
-def report_gaps(gaps: list[Gap], zone: ZoneInfo) -> None:
+def report_gaps(gaps: "list[Gap]", zone: "ZoneInfo") -> None:
     from elecost.instants import iso
 
     for gap in gaps[:20]:
@@ -304,7 +308,7 @@ def report_gaps(gaps: list[Gap], zone: ZoneInfo) -> None:
         note(f"warning: {len(gaps) - 20} more gaps not shown")
 
 
-def report_zone(database: Database, location: str | None) -> ZoneInfo:
+def report_zone(database: "Database", location: str | None) -> "ZoneInfo":
     """The zone dates are read and shown in: the location's active rate's, else UTC."""
     from zoneinfo import ZoneInfo
 
@@ -329,7 +333,7 @@ def check_days(days: int, maximum: int = MAX_DAYS) -> int:
     return days
 
 
-def days_span(database: Database, days: int, zone: ZoneInfo | None = None) -> tuple[int, int]:
+def days_span(database: "Database", days: int, zone: "ZoneInfo | None" = None) -> tuple[int, int]:
     """The last `days` whole local days of recorded costs, the newest row's day included: from
     local midnight `days` days before the end of that day, to that end."""
     from datetime import UTC, datetime, timedelta
@@ -354,7 +358,7 @@ def days_span(database: Database, days: int, zone: ZoneInfo | None = None) -> tu
 
 
 def report_span(
-    database: Database, days: int, zone: ZoneInfo, from_: str | None, to: str | None
+    database: "Database", days: int, zone: "ZoneInfo", from_: str | None, to: str | None
 ) -> tuple[int, int, str]:
     """The span of a report and how to name it: --from/--to where given (half-open), else the
     last `days` whole local days of records."""
@@ -375,7 +379,7 @@ def report_span(
     )
 
 
-def check_names(database: Database, miner: str | None, location: str | None) -> None:
+def check_names(database: "Database", miner: str | None, location: str | None) -> None:
     """An unknown --miner or --location is an error naming those that have cost rows, not an
     empty table."""
     from elecost.errors import UsageError
@@ -395,7 +399,7 @@ def check_names(database: Database, miner: str | None, location: str | None) -> 
 MAX_TARIFF_BYTES = 1_048_576  # a tariff with a year of hourly prices is under 200 kB
 
 
-def repeats(files: list[Path]) -> dict[Path, list[Problem]]:
+def repeats(files: list[Path]) -> "dict[Path, list[Problem]]":
     """Files named twice (`a.csv ./a.csv`): a problem for the second, which would do nothing
     (readings) or be refused as "already exists" (tariffs)."""
     from elecost.errors import Problem
@@ -418,7 +422,7 @@ def refuse_repeats(files: list[Path]) -> None:
         raise InputError(problems)
 
 
-def load_files(files: list[Path]) -> list[Tariff]:
+def load_files(files: list[Path]) -> "list[Tariff]":
     from elecost.errors import InputError, Problem
     from elecost.tariffs.load import load_tariff_file
 

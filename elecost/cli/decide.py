@@ -1,7 +1,5 @@
 """The decisions: `miner ...`, `profit`, `curtail`, `budget ...` and `export`."""
 
-from __future__ import annotations
-
 import sys
 import time
 from pathlib import Path
@@ -54,7 +52,7 @@ PoolFeeOption = Annotated[str, typer.Option("--pool-fee-pct", help="Pool fee [%]
 
 def network_option(
     hashprice: str | None, btc_price: str | None, difficulty: str | None, fees: str, subsidy: str, pool_fee: str
-) -> Network:
+) -> "Network":
     """The NETWORK options (contract section 5) as a Network: a hashprice, or what makes one."""
     from elecost.errors import UsageError
     from elecost.mining import Network, hashprice_usd_per_th_day
@@ -306,7 +304,7 @@ def budget_check(at: AtOption = None, json_out: JsonOption = False, db: DbOption
 STALE_S = 2 * 86_400  # cron records every few minutes: two days without a row is a stopped job
 
 
-def _warn_if_stale(database: Database, at_s: int) -> None:
+def _warn_if_stale(database: "Database", at_s: int) -> None:
     """A forecast from cost rows weeks old says "within budget" about a month it has not seen."""
     from elecost.instants import iso
     from elecost.summary import newest_cost_end
@@ -320,7 +318,7 @@ def _warn_if_stale(database: Database, at_s: int) -> None:
         )
 
 
-def _at(database: Database, at: str | None) -> int:
+def _at(database: "Database", at: str | None) -> int:
     if at is None:
         return int(time.time())
     return instant_option(at, report_zone(database, None), "--at")

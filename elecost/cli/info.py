@@ -1,7 +1,5 @@
 """`elecost info`: which database a command would use, and what is in it."""
 
-from __future__ import annotations
-
 import typer
 
 from elecost.cli.common import DbOption, JsonOption, app, db_path, exit_codes, open_database, show, show_json

@@ -1,12 +1,9 @@
 """`elecost prices ...` and `elecost peaks ...`: wholesale price series and coincident peaks; and
 `curtail --market`, the curtailment plan and backtest against a price series."""
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TextIO
 
@@ -31,6 +28,7 @@ from elecost.cli.common import (
 
 if TYPE_CHECKING:
     from datetime import date
+    from decimal import Decimal
     from zoneinfo import ZoneInfo
 
     from sqlite_utils import Database
@@ -231,7 +229,7 @@ def peaks_show(
             show(peaks_table(peaks, charges, zone))
 
 
-def coincident_peak_usd_per_kw(database: Database, location: str) -> Decimal | None:
+def coincident_peak_usd_per_kw(database: "Database", location: str) -> "Decimal | None":
     """The $/kW of the location's active tariff's coincident-peak charge (None: no such charge)."""
     from elecost.store import active_rates
 
@@ -239,7 +237,7 @@ def coincident_peak_usd_per_kw(database: Database, location: str) -> Decimal | N
     return tariff.coincident_peak.usd_per_kw if tariff is not None and tariff.coincident_peak else None
 
 
-def site_location(database: Database, location: str | None) -> str:
+def site_location(database: "Database", location: str | None) -> str:
     """The named location, else that of the only active rate, else the only one with miners."""
     from elecost.errors import UsageError
     from elecost.importer import only_active_location
@@ -261,7 +259,7 @@ def site_location(database: Database, location: str | None) -> str:
 
 
 def curtail_against_prices(
-    database: Database,
+    database: "Database",
     *,
     market: str,
     location: str | None,
@@ -275,13 +273,14 @@ def curtail_against_prices(
     min_off_minutes: int,
     adder: str,
     loss: str,
-    earnings: Earnings | None,
+    earnings: "Earnings | None",
     backtest_run: bool,
     json_out: bool,
 ) -> None:
     """`curtail --market`: the plan over a span of the market's prices, or its backtest."""
     from datetime import date as calendar_date
     from datetime import timedelta
+    from decimal import Decimal
 
     from elecost.backtest import (
         EnergyPrice,
@@ -356,7 +355,7 @@ def curtail_against_prices(
         show(plan_table(plan, zone))
 
 
-def _midnight_s(day: date, zone: ZoneInfo) -> int:
+def _midnight_s(day: "date", zone: "ZoneInfo") -> int:
     from datetime import datetime
 
     return int(datetime(day.year, day.month, day.day, tzinfo=zone).timestamp())
@@ -370,7 +369,7 @@ def market_earnings(
     fees: str,
     subsidy: str,
     pool_fee: str,
-) -> Earnings | None:
+) -> "Earnings | None":
     """What a TH/s earns: a `--hashprice-file` series, else the NETWORK options, else None (a plan
     on a strike price alone, without revenue)."""
     from elecost.backtest import Earnings, read_hashprice_series

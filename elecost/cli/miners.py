@@ -1,7 +1,5 @@
 """`elecost miner poll` and `miner scan`: the miners' own power over their API, into readings."""
 
-from __future__ import annotations
-
 import signal
 import threading
 import time
@@ -68,7 +66,7 @@ def miner_poll(
                 signal.signal(sig, handler)
 
 
-def _report(result: PollRound, json_out: bool) -> None:
+def _report(result: "PollRound", json_out: bool) -> None:
     from elecost.instants import iso
 
     for polled in result.miners:

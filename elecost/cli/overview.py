@@ -1,7 +1,5 @@
 """`report --html`: the cost report as one self-contained HTML page."""
 
-from __future__ import annotations
-
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -90,7 +88,7 @@ def report(
         webbrowser.open(html.resolve().as_uri())
 
 
-def _span(database: Database, start: int | None, end: int | None, days: int | None) -> tuple[int, int]:
+def _span(database: "Database", start: int | None, end: int | None, days: int | None) -> tuple[int, int]:
     """[--from, --to), else --days from --from, else the last --days (30) days of records."""
     from elecost.errors import UsageError
 

@@ -1,7 +1,5 @@
 """`elecost rate ...`: add, list, show, export, update, remove, activate tariffs; the price now."""
 
-from __future__ import annotations
-
 import sys
 import time
 from pathlib import Path

@@ -1,7 +1,5 @@
 """`elecost readings import` and `elecost record`: readings into the store, and into cost rows."""
 
-from __future__ import annotations
-
 import sys
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -69,7 +67,7 @@ def readings_import(
             )
 
 
-def _progress_opener() -> TextOpener | None:
+def _progress_opener() -> "TextOpener | None":
     """An opener that shows a progress bar on stderr when it is a terminal, else None."""
     if not sys.stderr.isatty():
         return None
@@ -86,7 +84,7 @@ def _progress_opener() -> TextOpener | None:
     return opener
 
 
-def text_opener(progress: bool = True) -> TextOpener:
+def text_opener(progress: bool = True) -> "TextOpener":
     """Open readings files, `-` being stdin (read once and kept: a conflict is looked up again)."""
     import io
     from contextlib import nullcontext

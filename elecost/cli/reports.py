@@ -1,7 +1,5 @@
 """Reports from the store: `costs`, `summary`, `bill`, and `demo` on the bundled data."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 

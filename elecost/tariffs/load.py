@@ -14,10 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import yaml
 
 from elecost.errors import InputError, Problem
 from elecost.tariffs.model import (
@@ -40,6 +38,11 @@ from elecost.tariffs.model import (
     Window,
 )
 from elecost.tariffs.schedule import coverage_problems
+
+if TYPE_CHECKING:
+    # PyYAML is imported by the functions that read YAML: a stored tariff is rebuilt from JSON,
+    # and `elecost rate list` should not pay for a parser it does not use (issue 15).
+    import yaml
 
 TOP_KEYS = (
     "name",
@@ -122,6 +125,8 @@ def load_tariff_file(path: Path) -> Tariff:
 
 def parse_tariff(text: str, source: str) -> Tariff:
     """Validate the text of one tariff file; raise InputError listing every problem."""
+    import yaml
+
     try:
         _check_depth(text, source)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -155,6 +160,8 @@ def parse_tariff(text: str, source: str) -> Tariff:
 
 def _check_depth(text: str, source: str) -> None:
     """Refuse deep nesting from the parser's events (a loop) before the composer recurses into it."""
+    import yaml
+
     depth = 0
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.CollectionStartEvent):
@@ -339,6 +346,8 @@ class _TooBig(Exception):
 
 
 def _from_node(node: yaml.Node, source: str, problems: list[Problem], count: list[int], depth: int = 0) -> Value:
+    import yaml
+
     line = node.start_mark.line + 1
     count[0] += 1
     if count[0] > MAX_VALUES:
@@ -370,6 +379,8 @@ def _from_node(node: yaml.Node, source: str, problems: list[Problem], count: lis
 
 
 def _scalar(node: yaml.Node, source: str, problems: list[Problem]) -> Any:
+    import yaml
+
     line = node.start_mark.line + 1
     if node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
         text = str(node.value).replace("_", "")

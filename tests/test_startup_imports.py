@@ -1,0 +1,75 @@
+"""What each everyday command imports (issue 15): the import graph, not the time.
+
+Each command runs in a fresh interpreter, which prints the modules it had loaded once the
+command is done; a command that pulls in a module it does not need fails here, whatever the
+machine's speed. The times themselves are printed by bench/startup.py.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+# Runs the console script's `main` with the given arguments, then lists the modules on stderr.
+PROBE = """
+import atexit, sys
+atexit.register(lambda: sys.stderr.write("MODULES " + " ".join(sorted(sys.modules)) + "\\n"))
+sys.argv = ["elecost", *sys.argv[1:]]
+from elecost.cli import main
+main()
+"""
+
+
+def modules_after(*args: str) -> set[str]:
+    result = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    line = next(line for line in result.stderr.splitlines() if line.startswith("MODULES "))
+    return set(line.split()[1:])
+
+
+def add_flat_tariff() -> None:
+    """The bundled flat tariff, stored and active (in the test's own database, ELECOST_DB)."""
+    for args in (["rate", "add", str(EXAMPLES / "flat.yaml")], ["rate", "activate", "Example Flat"]):
+        subprocess.run([sys.executable, "-m", "elecost", *args], check=True, capture_output=True)
+
+
+def test_rate_list_imports_neither_mining_nor_summaries() -> None:
+    add_flat_tariff()
+    loaded = modules_after("rate", "list")
+    assert "elecost.store" in loaded  # the probe did list the rates
+    assert not loaded & {"elecost.mining", "elecost.summary", "elecost.budget", "elecost.report_html", "yaml"}
+    # sqlite-utils' plugin scan (every installed distribution's entry points) is not run either.
+    assert "importlib.metadata" not in loaded
+
+
+def test_rate_current_imports_neither_mining_nor_summaries() -> None:
+    add_flat_tariff()
+    loaded = modules_after("rate", "current")
+    assert not loaded & {"elecost.mining", "elecost.summary", "elecost.budget", "elecost.price_store"}
+
+
+@pytest.mark.parametrize("args", [("--help",), ("--version",)])
+def test_help_and_version_open_no_database_and_read_no_tariff(args: tuple[str, ...]) -> None:
+    loaded = modules_after(*args)
+    assert "elecost.cli" in loaded
+    heavy = {"sqlite_utils", "sqlite3", "yaml", "elecost.store", "elecost.tariffs", "importlib.metadata"}
+    assert not loaded & heavy
+
+
+def test_no_command_imports_pydantic() -> None:
+    """Typer 0.29 coerces every parameter through pydantic; pyproject.toml caps it below (issue 15)."""
+    add_flat_tariff()
+    assert "pydantic" not in modules_after("calc", "--power", "3000", "--hours", "24")
+
+
+def test_startup_benchmark_runs() -> None:
+    """bench/startup.py prints every command's median and ratio (figures printed, never asserted)."""
+    bench = Path(__file__).resolve().parent.parent / "bench" / "startup.py"
+    result = subprocess.run([sys.executable, str(bench), "--repeat", "1"], capture_output=True, text=True, check=True)
+    for label in ("the floor", "--help", "--version", "rate list", "rate current", "summary", "calc --power 3000"):
+        assert label in result.stdout, result.stdout
