@@ -1,7 +1,5 @@
 """`elecost reconcile`: the utility's meter against the miners, and bills against the meter data."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
