@@ -24,6 +24,7 @@ from elecost.price_store import first_unpriced
 from elecost.store import (
     active_rates,
     billed_demand_kw,
+    line_kind_ids,
     meter_so_far,
     rate_ids,
     reading_locations,
@@ -36,7 +37,7 @@ from elecost.store import (
     take_repriced,
     write_transaction,
 )
-from elecost.tariffs.engine import CostRecord, price_hours
+from elecost.tariffs.engine import CostRecord, price_hours_for_store
 from elecost.tariffs.model import Tariff
 from elecost.tariffs.periods import billing_periods
 from elecost.tariffs.usage import HOUR_S, clock_phase_s
@@ -149,11 +150,13 @@ def _record_period(
         hour = period_start  # nothing to build on: the whole period
     context = pricing_context(db, tariff, period_start, period_end)
     loads = stored_milli_loads(db, location, hour, up_to)
-    records = price_hours(tariff, loads, period_start, period_end, within=(hour, up_to), prior=prior, context=context)
+    records, miner_rows = price_hours_for_store(
+        tariff, loads, period_start, period_end, (hour, up_to), line_kind_ids(db), prior=prior, context=context
+    )
     if prior is not None and not _carry_demand(db, tariff, period_start, hour, records):
         return _record_period(db, tariff, period_start, up_to, period_start, rate_id, now, period_end)
-    replace_cost_rows(db, location, hour, up_to, records, period_start, rate_id, now)
-    return len(records)
+    replace_cost_rows(db, location, hour, up_to, records, period_start, rate_id, now, miner_rows, tariff.name)
+    return len(records) + len(miner_rows)
 
 
 def _carry_demand(db: Database, tariff: Tariff, period_start: int, hour: int, records: list[CostRecord]) -> bool:
