@@ -21,6 +21,7 @@ from sqlite_utils import Database
 
 from elecost.context import pricing_context
 from elecost.price_store import first_unpriced
+from elecost.rollups import rebuild_days
 from elecost.store import (
     active_rates,
     billed_demand_kw,
@@ -39,7 +40,7 @@ from elecost.store import (
 )
 from elecost.tariffs.engine import CostRecord, price_hours_for_store
 from elecost.tariffs.model import Tariff
-from elecost.tariffs.periods import billing_periods
+from elecost.tariffs.periods import billing_periods, local_days
 from elecost.tariffs.usage import HOUR_S, clock_phase_s
 
 # A load can run past its reading by the miner's spacing: look that far into the next period.
@@ -153,16 +154,22 @@ def _record_period(
     records, miner_rows = price_hours_for_store(
         tariff, loads, period_start, period_end, (hour, up_to), line_kind_ids(db), prior=prior, context=context
     )
-    if prior is not None and not _carry_demand(db, tariff, period_start, hour, records):
-        return _record_period(db, tariff, period_start, up_to, period_start, rate_id, now, period_end)
+    changed_from = hour
+    if prior is not None:
+        carried = _carry_demand(db, tariff, period_start, hour, records)
+        if carried is None:
+            return _record_period(db, tariff, period_start, up_to, period_start, rate_id, now, period_end)
+        changed_from = carried
     replace_cost_rows(db, location, hour, up_to, records, period_start, rate_id, now, miner_rows, tariff.name)
+    rebuild_days(db, location, local_days(zone, changed_from, up_to))
     return len(records) + len(miner_rows)
 
 
-def _carry_demand(db: Database, tariff: Tariff, period_start: int, hour: int, records: list[CostRecord]) -> bool:
-    """Where a demand charge's billed kW rose in the new hours, rescale its earlier lines.
+def _carry_demand(db: Database, tariff: Tariff, period_start: int, hour: int, records: list[CostRecord]) -> int | None:
+    """Where a demand charge's billed kW rose in the new hours, rescale its earlier lines; the first
+    instant whose stored rows changed (`hour`, or the period's start when lines were rescaled).
 
-    False when an earlier amount was zero (nothing to scale): the period must be redone.
+    None when an earlier amount was zero (nothing to scale): the period must be redone.
     """
     new_kw: dict[int, Decimal] = {}
     for record in records:
@@ -172,12 +179,14 @@ def _carry_demand(db: Database, tariff: Tariff, period_start: int, hour: int, re
                     new_kw[line.part] = line.quantity
     stored = billed_demand_kw(db, tariff.location, period_start, hour)
     charges = tariff.all_demand_charges
+    changed = hour
     for part, kw in new_kw.items():
         before = stored.get(part, Decimal(0))
         if kw == before:
             continue
         old_usd, new_usd = charges[part].usd(before), charges[part].usd(kw)
         if not old_usd or not before:
-            return False
+            return None
         scale_demand(db, tariff.location, period_start, hour, part, new_usd / old_usd, kw / before)
-    return True
+        changed = period_start
+    return changed
