@@ -19,7 +19,7 @@ _DAY_ROWS = (
     "total_kwh, peak_power_kw, energy_cost_usd, demand_charge_usd, service_charge_usd) "
     "SELECT location, ?2, miner_ip, ?3, min(period_start_s), max(period_end_s), total(period_end_s - period_start_s), "
     "min(rate_name), total(total_kwh), max(peak_power_kw), total(energy_cost_usd), total(demand_charge_usd), "
-    "total(service_charge_usd) FROM costs WHERE location = ?1 AND period_start_s >= ?2 AND period_start_s < ?3 "
+    "total(service_charge_usd) FROM costs WHERE +location = ?1 AND period_start_s >= ?2 AND period_start_s < ?3 "
     "GROUP BY miner_ip"
 )
 _DAY_LINES = (
@@ -27,7 +27,7 @@ _DAY_LINES = (
     "SELECT c.location, ?2, c.miner_ip, l.kind_id, "
     "CASE k.unit WHEN 'kW' THEN max(l.quantity) ELSE total(l.quantity) END, total(l.usd) "
     "FROM costs c JOIN cost_lines l ON l.cost_id = c.id JOIN line_kinds k ON k.id = l.kind_id "
-    "WHERE c.location = ?1 AND c.period_start_s >= ?2 AND c.period_start_s < ?3 GROUP BY c.miner_ip, l.kind_id"
+    "WHERE +c.location = ?1 AND c.period_start_s >= ?2 AND c.period_start_s < ?3 GROUP BY c.miner_ip, l.kind_id"
 )
 
 
