@@ -12,6 +12,9 @@ with a minimum bill (its shortfall is known only over the whole period).
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -66,7 +69,7 @@ def record_costs(db: Database, since_s: int | None = None, until_s: int | None =
     """
     result = RecordResult()
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    with write_transaction(db):
+    with _without_cycle_collection(), write_transaction(db):
         result.repriced = take_repriced(db)  # their whole readings span is in `dirty` too
         work = {
             location: (redo_from(db, location, low, high), high) for location, (low, high) in take_dirty(db).items()
@@ -103,6 +106,20 @@ def record_costs(db: Database, since_s: int | None = None, until_s: int | None =
                 result.awaiting_prices[location] = (priced_to, high)
                 db.execute("INSERT INTO dirty (location, start_s, end_s) VALUES (?, ?, ?)", [location, priced_to, high])
     return result
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector off while pricing: a fleet-month holds millions of live tuples and
+    lists (none in cycles), which every full collection walks again; a 1,000-miner month took 34 s
+    with it and 27 s without."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _periods_to_redo(
