@@ -266,3 +266,9 @@ def m009_cost_days(db: Database) -> None:
     ).fetchall()
     for location, first, last, timezone in spans:
         rebuild_days(db, location, local_days(ZoneInfo(timezone or "UTC"), first, last))
+
+
+@migrations(name="010_pruned")
+def m010_pruned(db: Database) -> None:
+    """Per location, the instant before which its readings were pruned (see `elecost.retention`)."""
+    db.execute("CREATE TABLE pruned (location TEXT PRIMARY KEY, before_s INTEGER NOT NULL)")

@@ -24,6 +24,7 @@ from sqlite_utils import Database
 
 from elecost.context import pricing_context
 from elecost.price_store import first_unpriced
+from elecost.retention import pruned_before
 from elecost.rollups import rebuild_days
 from elecost.store import (
     active_rates,
@@ -85,6 +86,7 @@ def record_costs(db: Database, since_s: int | None = None, until_s: int | None =
                     )
         rates = active_rates(db)
         ids = rate_ids(db)
+        final = pruned_before(db)
         for location in sorted(work.keys() | whole.keys()):
             tariff = rates.get(location)
             if tariff is None:
@@ -93,7 +95,12 @@ def record_costs(db: Database, since_s: int | None = None, until_s: int | None =
                 db.execute("INSERT INTO dirty (location, start_s, end_s) VALUES (?, ?, ?)", [location, low, high])
                 continue
             redo = _periods_to_redo(tariff, work.get(location), whole.get(location))
+            floor = final.get(location)
+            if floor is not None:  # readings pruned before it: those periods' rows stay as they are
+                redo = {period: from_s for period, from_s in redo.items() if period[0] >= floor}
             high = max(span[1] for span in (work.get(location), whole.get(location)) if span is not None)
+            if not redo:
+                continue
             priced_to = _priced_to(db, tariff, min(redo.values(), default=high), high)
             for (period_start, period_end), from_s in sorted(redo.items()):
                 if priced_to is not None and from_s >= priced_to:
