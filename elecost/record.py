@@ -25,7 +25,7 @@ from sqlite_utils import Database
 from elecost.context import pricing_context
 from elecost.price_store import first_unpriced
 from elecost.retention import pruned_before
-from elecost.rollups import rebuild_days
+from elecost.rollups import rebuild_days, rows_end
 from elecost.store import (
     active_rates,
     billed_demand_kw,
@@ -49,6 +49,9 @@ from elecost.tariffs.usage import HOUR_S, clock_phase_s
 
 # A load can run past its reading by the miner's spacing: look that far into the next period.
 SPILL_S = 86_400
+# A demand charge's billed kW read back from the store (REAL) is the same kW when within this share:
+# rescaling the whole period's lines (and rebuilding its days' rollups) for it changes nothing.
+SAME_KW = Decimal("1e-12")
 
 
 @dataclass
@@ -184,8 +187,11 @@ def _record_period(
         if carried is None:
             return _record_period(db, tariff, period_start, up_to, period_start, rate_id, now, period_end)
         changed_from = carried
+    # The days to rebuild end with the later of the rows replaced and the new ones, not at `up_to`
+    # (the billing period's end): a cron run touches one day, not the rest of the month.
+    last = max([rows_end(db, location, hour, up_to) or hour, *(record.period_end_s for record in records[-1:])])
     replace_cost_rows(db, location, hour, up_to, records, period_start, rate_id, now, miner_rows, tariff.name)
-    rebuild_days(db, location, local_days(zone, changed_from, up_to))
+    rebuild_days(db, location, local_days(zone, changed_from, last))
     return len(records) + len(miner_rows)
 
 
@@ -206,7 +212,7 @@ def _carry_demand(db: Database, tariff: Tariff, period_start: int, hour: int, re
     changed = hour
     for part, kw in new_kw.items():
         before = stored.get(part, Decimal(0))
-        if kw == before:
+        if abs(kw - before) <= before * SAME_KW:  # the stored kW is a float: equal but for its rounding
             continue
         old_usd, new_usd = charges[part].usd(before), charges[part].usd(kw)
         if not old_usd or not before:

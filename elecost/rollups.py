@@ -48,6 +48,15 @@ def rebuild_days(db: Database, location: str, days: Iterable[tuple[int, int]]) -
         db.execute(_DAY_LINES, args)
 
 
+def rows_end(db: Database, location: str, start_s: int, end_s: int) -> int | None:
+    """The end of a location's last cost row starting in [start_s, end_s) (the days a redo can touch end there)."""
+    row = db.execute(
+        "SELECT max(period_end_s) FROM costs WHERE +location = ? AND period_start_s >= ? AND period_start_s < ?",
+        [location, start_s, end_s],
+    ).fetchone()
+    return None if row[0] is None else int(row[0])
+
+
 def whole_days(db: Database, start_s: int, end_s: int, location: str | None) -> dict[str, tuple[int, int]]:
     """Per location, the span [first, last) of its rolled-up days lying wholly inside [start_s, end_s)."""
     where, params = _where(start_s, end_s, location)

@@ -519,10 +519,12 @@ def replace_cost_rows(
     Amounts are stored as REAL (about 1e-9 USD on a row); the derived averages are worked out in
     floats from them. Ids are given here, so each row's lines can be written in the same pass.
     """
-    old = "SELECT id FROM costs WHERE location = ? AND period_start_s >= ? AND period_start_s < ?"
+    # By time, not by location: `+location` keeps SQLite off the (location, ...) index, through which
+    # it read every row of the location to redo an hour.
+    old = "SELECT id FROM costs WHERE +location = ? AND period_start_s >= ? AND period_start_s < ?"
     db.execute(f"DELETE FROM cost_lines WHERE cost_id IN ({old})", [location, start_s, end_s])
     db.execute(
-        "DELETE FROM costs WHERE location = ? AND period_start_s >= ? AND period_start_s < ?",
+        "DELETE FROM costs WHERE +location = ? AND period_start_s >= ? AND period_start_s < ?",
         [location, start_s, end_s],
     )
     kinds = _kind_ids(db)
