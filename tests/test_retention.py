@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,8 @@ def test_prune_keeps_cost_rows_and_a_re_record_leaves_the_pruned_periods_alone(
 ) -> None:
     recorded_site(tmp_path)
     before = cost_rows(elecost_db)
+    bills = runner.invoke(app, ["bill", "--from", "2026-06-15", "--json"])
+    assert bills.exit_code == 0, bills.output
     with open_db(elecost_db) as db:
         stored = db.execute("SELECT count(*) FROM readings").fetchone()[0]
         kept = db.execute("SELECT count(*) FROM readings WHERE timestamp_s >= ?", [CUT - 300]).fetchone()[0]
@@ -56,6 +59,10 @@ def test_prune_keeps_cost_rows_and_a_re_record_leaves_the_pruned_periods_alone(
     assert cost_rows(elecost_db) == before
     summary = runner.invoke(app, ["summary", "--by", "miner", "--json"])
     assert summary.exit_code == 0, summary.output
+    # The pruned period's bill, from its cost rows (`--from` reaches back past the readings).
+    again = runner.invoke(app, ["bill", "--from", "2026-06-15", "--json"])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.output)[0] == json.loads(bills.output)[0]
     # A re-record from before the cut, and a late reading there, leave the pruned period's rows as they were.
     late = write_batch(tmp_path / "late.csv", [(CUT - 86_400 - 150, "a", 9000)])
     assert runner.invoke(app, ["readings", "import", str(late)]).exit_code == 0
