@@ -214,3 +214,61 @@ def m008_miner_addresses(db: Database) -> None:
     """Where a miner's API listens, when not at its name on port 4028 (NULL = the default)."""
     db.execute("ALTER TABLE miners ADD COLUMN host TEXT")
     db.execute("ALTER TABLE miners ADD COLUMN port INTEGER")
+
+
+@migrations(name="009_cost_days")
+def m009_cost_days(db: Database) -> None:
+    """Daily rollups of cost rows (see `elecost.rollups`): per location, local day (the start and end
+    of the day in the rate's timezone) and miner ('' the meter), and their lines per kind. Filled
+    here from the rows already stored, by the timezone of each location's rate."""
+    db.execute(
+        """
+        CREATE TABLE cost_days (
+            location TEXT NOT NULL,
+            day_start_s INTEGER NOT NULL,
+            miner_ip TEXT NOT NULL,
+            day_end_s INTEGER NOT NULL,
+            first_s INTEGER NOT NULL,
+            last_s INTEGER NOT NULL,
+            covered_s INTEGER NOT NULL,
+            rate_name TEXT NOT NULL,
+            total_kwh REAL NOT NULL,
+            peak_power_kw REAL NOT NULL,
+            energy_cost_usd REAL NOT NULL,
+            demand_charge_usd REAL NOT NULL,
+            service_charge_usd REAL NOT NULL,
+            PRIMARY KEY (location, day_start_s, miner_ip)
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE cost_day_lines (
+            location TEXT NOT NULL,
+            day_start_s INTEGER NOT NULL,
+            miner_ip TEXT NOT NULL,
+            kind_id INTEGER NOT NULL REFERENCES line_kinds(id),
+            quantity REAL NOT NULL,
+            usd REAL NOT NULL,
+            PRIMARY KEY (location, day_start_s, miner_ip, kind_id)
+        ) WITHOUT ROWID
+        """
+    )
+    from zoneinfo import ZoneInfo
+
+    from elecost.rollups import rebuild_days
+    from elecost.tariffs.periods import local_days
+
+    spans = db.execute(
+        "SELECT c.location, min(c.period_start_s), max(c.period_end_s), "
+        "(SELECT timezone FROM rates r WHERE r.location = c.location ORDER BY r.active DESC, r.id DESC LIMIT 1) "
+        "FROM costs c GROUP BY c.location"
+    ).fetchall()
+    for location, first, last, timezone in spans:
+        rebuild_days(db, location, local_days(ZoneInfo(timezone or "UTC"), first, last))
+
+
+@migrations(name="010_pruned")
+def m010_pruned(db: Database) -> None:
+    """Per location, the instant before which its readings were pruned (see `elecost.retention`)."""
+    db.execute("CREATE TABLE pruned (location TEXT PRIMARY KEY, before_s INTEGER NOT NULL)")

@@ -25,7 +25,7 @@ from elecost.errors import InputError, Problem, UsageError
 from elecost.migrations import migrations
 from elecost.readings import median_spacing_s, reading_ends
 from elecost.tariffs.charges import Line
-from elecost.tariffs.engine import CostRecord, Prior
+from elecost.tariffs.engine import CostRecord, FloatRow, Prior
 from elecost.tariffs.load import TOP_KEYS, tariff_from_mapping, tariff_to_mapping
 from elecost.tariffs.model import Tariff
 from elecost.tariffs.usage import MilliLoad
@@ -487,6 +487,20 @@ def _kind_ids(db: Database) -> dict[KindKey, int]:
     return {(charge, label, unit, part, period, tier): kind for kind, charge, label, unit, part, period, tier in rows}
 
 
+def line_kind_ids(db: Database) -> Callable[[KindKey], int]:
+    """A line kind's id, stored on first use (caller's transaction): for rows priced straight to ids."""
+    kinds = _kind_ids(db)
+
+    def kind_id(key: KindKey) -> int:
+        found = kinds.get(key)
+        if found is None:
+            insert = "INSERT INTO line_kinds (charge, label, unit, part, period, tier) VALUES (?, ?, ?, ?, ?, ?)"
+            found = kinds[key] = int(db.execute(insert, key).lastrowid or 0)
+        return found
+
+    return kind_id
+
+
 def replace_cost_rows(
     db: Database,
     location: str,
@@ -496,16 +510,21 @@ def replace_cost_rows(
     billing_period_start_s: int,
     rate_id: int | None,
     now: str,
+    float_rows: Sequence[FloatRow] = (),
+    rate_name: str = "",
 ) -> None:
-    """Replace a location's cost rows in [start_s, end_s) by `records`, lines and all (caller's transaction).
+    """Replace a location's cost rows in [start_s, end_s) by `records`, lines and all (caller's transaction),
+    then `float_rows` (rows already in floats with their kinds' ids, of rate `rate_name`).
 
     Amounts are stored as REAL (about 1e-9 USD on a row); the derived averages are worked out in
     floats from them. Ids are given here, so each row's lines can be written in the same pass.
     """
-    old = "SELECT id FROM costs WHERE location = ? AND period_start_s >= ? AND period_start_s < ?"
+    # By time, not by location: `+location` keeps SQLite off the (location, ...) index, through which
+    # it read every row of the location to redo an hour.
+    old = "SELECT id FROM costs WHERE +location = ? AND period_start_s >= ? AND period_start_s < ?"
     db.execute(f"DELETE FROM cost_lines WHERE cost_id IN ({old})", [location, start_s, end_s])
     db.execute(
-        "DELETE FROM costs WHERE location = ? AND period_start_s >= ? AND period_start_s < ?",
+        "DELETE FROM costs WHERE +location = ? AND period_start_s >= ? AND period_start_s < ?",
         [location, start_s, end_s],
     )
     kinds = _kind_ids(db)
@@ -549,6 +568,34 @@ def replace_cost_rows(
                 insert = "INSERT INTO line_kinds (charge, label, unit, part, period, tier) VALUES (?, ?, ?, ?, ?, ?)"
                 kind = kinds[key] = int(db.execute(insert, key).lastrowid or 0)
             add_line((cost_id, position, kind, float(line.quantity), float(line.usd)))
+    next_id += len(records)
+    for cost_id, (miner, start, end, kwh, peak, energy, demand, service, lines) in enumerate(float_rows, next_id):
+        hours = (end - start) / 3600
+        add_row(
+            (
+                cost_id,
+                now,
+                location,
+                miner,
+                start,
+                end,
+                billing_period_start_s,
+                hours,
+                kwh,
+                kwh / hours if hours else 0.0,
+                peak,
+                rate_id,
+                rate_name,
+                energy / kwh if kwh else 0.0,
+                energy,
+                demand,
+                service,
+                energy + demand + service,
+                "{}",
+            )
+        )
+        for position, (kind, quantity, usd) in enumerate(lines):
+            add_line((cost_id, position, kind, quantity, usd))
     db.conn.executemany(_INSERT_COST, cost_rows)
     db.conn.executemany(_INSERT_LINE, line_rows)
 

@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from elecost.errors import UsageError
-from elecost.store import cost_records, line_totals, query_cost_rows
+from elecost.rollups import miner_line_sums, miner_sums
+from elecost.store import cost_records, query_cost_rows
+from elecost.tariffs.charges import Line
 from elecost.tariffs.engine import CostRecord, combine
 
 GROUPINGS = ("day", "miner", "location", "period")
@@ -133,19 +135,15 @@ def export_rows(db: Database, start_s: int | None, end_s: int | None) -> list[Co
 def miner_totals(db: Database, start_s: int, end_s: int, location: str | None) -> list[tuple[str, CostRecord]]:
     """Each miner's totals over [start_s, end_s), added up by SQLite: a fleet has many rows.
 
-    The scans are NOT INDEXED on purpose: a month of a fleet's rows is most of the table, which
-    SQLite reads fastest in order rather than through the time index.
+    Whole local days come from the daily rollups `record` keeps, only the hours at the span's
+    edges from the rows: a month's summary reads a day per miner, not 24 rows and their lines.
     """
-    where = "miner_ip != '' AND period_start_s >= ? AND period_start_s < ?" + (" AND location = ?" if location else "")
-    params: list[object] = [start_s, end_s, *([location] if location else [])]
-    lines = line_totals(db, start_s, end_s, location=location, miners=True)
+    lines: dict[str, list[Line]] = {}
+    for name, charge, label, unit, part, period, tier, quantity, usd in miner_line_sums(db, start_s, end_s, location):
+        line = Line(charge, label, Decimal(repr(float(quantity))), unit, Decimal(repr(float(usd))), part, period, tier)
+        lines.setdefault(name, []).append(line)
     groups = []
-    for row in db.execute(
-        "SELECT miner_ip, min(rate_name), min(location), min(period_start_s), max(period_end_s), total(total_kwh), "
-        "max(peak_power_kw), total(energy_cost_usd), total(demand_charge_usd), total(service_charge_usd) "
-        f"FROM costs NOT INDEXED WHERE {where} GROUP BY miner_ip ORDER BY miner_ip",
-        params,
-    ):
+    for row in miner_sums(db, start_s, end_s, location):
         miner_ip, rate_name, place, first, last, kwh, peak, energy, demand, service = row
         record = CostRecord(
             rate_name=rate_name,

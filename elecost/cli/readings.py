@@ -8,6 +8,10 @@ from typing import IO, TYPE_CHECKING, Annotated, TextIO
 import typer
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from sqlite_utils import Database
+
     from elecost.readings import TextOpener
 
 from elecost.cli.common import (
@@ -18,6 +22,7 @@ from elecost.cli.common import (
     app,
     exit_codes,
     format_option,
+    instant_option,
     note,
     open_database,
     optional_instant,
@@ -108,6 +113,9 @@ def text_opener(progress: bool = True) -> "TextOpener":
 def record(
     since: Annotated[str | None, typer.Option("--since", help="Also redo billing periods from here.")] = None,
     until: Annotated[str | None, typer.Option("--until", help="... up to here.")] = None,
+    keep_readings: Annotated[
+        int | None, typer.Option("--keep-readings", help="Then prune readings older than DAYS.", metavar="DAYS")
+    ] = None,
     quiet: QuietOption = False,
     db: DbOption = None,
 ) -> None:
@@ -135,8 +143,48 @@ def record(
                 f"readings at {place} from {iso(first, zone)} to {iso(last, zone)} await prices; "
                 "`elecost prices import` them, and the next record prices them"
             )
+        if keep_readings is not None:
+            _keep_readings(database, keep_readings, zone, quiet)
         if result.without_rate:
             raise UsageError(
                 f"readings at {', '.join(result.without_rate)} have no active rate; "
                 "`elecost rate activate NAME`, then run record again"
             )
+
+
+def _keep_readings(database: "Database", days: int, zone: "ZoneInfo", quiet: bool) -> None:
+    """`record --keep-readings DAYS`: prune readings older than DAYS before the newest one."""
+    from elecost.errors import UsageError
+    from elecost.retention import newest_reading_s
+
+    if not 0 <= days <= 36_600:
+        raise UsageError(f"--keep-readings: must be 0 to 36600 days, got {days}")
+    newest = newest_reading_s(database)
+    if newest is not None:
+        _prune(database, newest - days * 86_400, zone, quiet)
+
+
+def _prune(database: "Database", before_s: int, zone: "ZoneInfo", quiet: bool) -> None:
+    from elecost.instants import iso
+    from elecost.retention import prune_readings
+    from elecost.store import write_transaction
+
+    with write_transaction(database):
+        result = prune_readings(database, before_s)
+    if not quiet:
+        for place, cut in sorted(result.cuts.items()):
+            note(f"{place}: readings now start at {iso(cut, zone)} (the billing period holding the cut)")
+        note(f"pruned {result.removed} readings; cost rows and daily rollups stay")
+
+
+@readings_app.command("prune")
+def readings_prune(
+    before: Annotated[str, typer.Option("--before", help="Drop readings before this instant's billing period.")],
+    quiet: QuietOption = False,
+    db: DbOption = None,
+) -> None:
+    """Drop old readings once recorded; cost rows, rollups and bills from them stay."""
+    with exit_codes():
+        database = open_database(db)
+        zone = report_zone(database, None)
+        _prune(database, instant_option(before, zone, "--before"), zone, quiet)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import decimal
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -45,12 +45,15 @@ from elecost.tariffs.periods import billing_periods
 from elecost.tariffs.schedule import Schedule
 from elecost.tariffs.usage import (
     HOUR_S,
+    MILLIWATT_SECONDS_PER_KWH,
     Load,
     MilliLoad,
+    Tally,
     add_tallies,
     by_hour,
     clip,
     clock_phase_s,
+    float_hourly_peaks_kw,
     hourly_peaks_kw,
     local_hours,
     pieces,
@@ -206,8 +209,38 @@ def price_hours(
     only the hours from `within` on are made: tiers continue from the energy so far, and each
     demand charge is spread at its billed kW so far or the new one, whichever is higher.
     """
-    rows, _ = _price(tariff, loads, period_start_s, period_end_s, within, miner_rows, prior, context, span)
+    rows, _, _ = _price(tariff, loads, period_start_s, period_end_s, within, miner_rows, prior, context, span)
     return rows
+
+
+# A miner row as `record` stores it: floats, lines as (line kind's id, quantity, usd).
+FloatLine = tuple[int, float, float]
+FloatRow = tuple[str, int, int, float, float, float, float, float, list[FloatLine]]
+KindKey = tuple[str, str, str, int, str, str]  # charge, label, unit, part, period, tier
+
+
+def price_hours_for_store(
+    tariff: Tariff,
+    loads: Mapping[str, Sequence[MilliLoad]],
+    period_start_s: int,
+    period_end_s: int,
+    within: tuple[int, int],
+    kind_id: Callable[[KindKey], int],
+    *,
+    prior: Prior | None = None,
+    context: Context = NO_CONTEXT,
+) -> tuple[list[CostRecord], list[FloatRow]]:
+    """`price_hours` for `record`: the meter's rows as records, its miners' (and overhead) rows as floats.
+
+    A fleet-month is 720,000 miner rows going straight to REAL columns: worked in floats (1e-16
+    relative, far inside the 1e-6 USD the store keeps) they cost a tenth of Decimal records.
+    Each row is (miner, start_s, end_s, kWh, peak kW, energy, demand, service USD, lines), its
+    lines adding up to its amounts; `kind_id` gives a line kind's stored id.
+    """
+    meter, _, rows = _price(
+        tariff, loads, period_start_s, period_end_s, within, True, prior, context, None, kind_id=kind_id
+    )
+    return meter, rows
 
 
 def _price(
@@ -220,8 +253,11 @@ def _price(
     prior: Prior | None,
     context: Context,
     span: tuple[int, int] | None,
-) -> tuple[list[CostRecord], list[Decimal]]:
-    """The hourly records, and each demand charge's own peak [kW] within them."""
+    *,
+    kind_id: Callable[[KindKey], int] | None = None,
+) -> tuple[list[CostRecord], list[Decimal], list[FloatRow]]:
+    """The hourly records, each demand charge's own peak [kW] within them, and (with `kind_id`)
+    the miner and overhead rows as floats instead of records."""
     zone = ZoneInfo(tariff.timezone)
     cut_start, cut_end = within or (period_start_s, period_end_s)
     cut_start, cut_end = max(cut_start, period_start_s), min(cut_end, period_end_s)
@@ -234,9 +270,9 @@ def _price(
     elif spanning:
         low, high = min(rows[0][0] for rows in spanning), max(rows[-1][1] for rows in spanning)
     else:
-        return [], []
+        return [], [], []
     if high <= low:
-        return [], []
+        return [], [], []
     hours = local_hours(zone, low, high)
     rates: list[Decimal] | None = None
     if tariff.index is not None:
@@ -269,6 +305,21 @@ def _price(
         )
         reporting = Counter(hour for energy, _ in tallies.values() for hour in {hour for hour, _ in energy})
         rows = list(meter_rows)
+        if kind_id is not None:
+            float_rows = _float_rows(
+                tariff,
+                zone,
+                tallies,
+                meter_rows,
+                meter_energy,
+                hours,
+                rates,
+                reporting,
+                "" in clipped,
+                kind_id,
+                (window_s, low, high, first_hour),
+            )
+            return rows, peaks, float_rows
         if miner_rows and (tallies or "" in clipped):
             shared = _shared_lines(meter_rows, tariff.laddered)
             for name in sorted(tallies):
@@ -279,7 +330,7 @@ def _price(
                 )
             if tallies:
                 rows.extend(_overhead_rows(tariff, meter_rows, rows[len(meter_rows) :], "" in clipped, reporting))
-    return rows, peaks
+    return rows, peaks, []
 
 
 SITE_OVERHEAD = "(site overhead)"
@@ -583,6 +634,164 @@ def _shared_lines(meter_rows: Sequence[CostRecord], laddered: bool) -> list[list
     return out
 
 
+def _float_rows(
+    tariff: Tariff,
+    zone: ZoneInfo,
+    tallies: Mapping[str, Tally],
+    meter_rows: Sequence[CostRecord],
+    meter_energy: Mapping[tuple[int, int], int],
+    hours: list[tuple[int, int]],
+    market_rates: Sequence[Decimal] | None,
+    reporting: Mapping[int, int],
+    metered: bool,
+    kind_id: Callable[[KindKey], int],
+    windowing: tuple[int, int, int, int],
+) -> list[FloatRow]:
+    """`_miner_rows` and `_overhead_rows` in floats, for the store (see `price_hours_for_store`).
+
+    The same rules: a miner pays its own energy at its period's rate and its riders, and its share
+    (by energy, or equally in an hour without any) of the meter's other lines; the overhead rows
+    hold what the meter's hours have beyond their miners' rows. Line kinds and rates are looked
+    up once per billing period, not per miner-hour.
+    """
+    laddered = tariff.laddered
+    energy_class, demand_class = 0, 1
+    classes = dict.fromkeys(ENERGY_KINDS, energy_class) | dict.fromkeys(DEMAND_KINDS, demand_class)
+    # Per meter hour: its total mW*s and its shared lines as (kind id, class, quantity, usd).
+    meter_mws = [0] * len(hours)
+    for (hour, _), amount in meter_energy.items():
+        meter_mws[hour] += amount
+    keys: dict[tuple[str, str, str, int, str, str], int] = {}
+
+    def kind_of(line: Line) -> int:
+        key = (line.charge, line.label, line.unit, line.part, line.period, line.tier)
+        found = keys.get(key)
+        if found is None:
+            found = keys[key] = kind_id(key)
+        return found
+
+    shared = [
+        [
+            (kind_of(line), classes.get(line.charge, 2), float(line.quantity), float(line.usd))
+            for line in meter.lines
+            if line.charge != "rider" and (laddered or line.charge != "energy")
+        ]
+        for meter in meter_rows
+    ]
+    if market_rates is not None:
+        assert tariff.index is not None
+        market_kind = kind_id(("energy", tariff.index.market, "kWh", -1, "", ""))
+        float_rates = [float(rate) for rate in market_rates]
+    else:
+        periods = tariff.energy_periods
+        timed = tariff.timed
+        period_kinds = [
+            kind_id(("energy", period.name, "kWh", part, period.name if timed else "", ""))
+            for part, period in enumerate(periods)
+        ]
+        float_rates = [float(period.rate_usd_per_kwh) for period in periods]
+    riders = [
+        (kind_id(("rider", rider.name, "kWh", index, "", "")), float(rider.usd_per_kwh), rider.months)
+        for index, rider in enumerate(tariff.riders)
+    ]
+    months = [datetime.fromtimestamp(start, UTC).astimezone(zone).month for start, _ in hours] if riders else []
+    window_s, low, high, first_hour = windowing
+    per_kwh = 1 / float(MILLIWATT_SECONDS_PER_KWH)
+    out: list[FloatRow] = []
+    by_hour_rows: dict[int, list[FloatRow]] = {}
+    for name in sorted(tallies):
+        energy, windows = tallies[name]
+        peaks = float_hourly_peaks_kw(windows, window_s, low, high, first_hour)
+        mws_by_hour: dict[int, int] = {}
+        parts_by_hour: dict[int, list[tuple[int, int]]] = {}
+        for (hour, part), amount in energy.items():
+            mws_by_hour[hour] = mws_by_hour.get(hour, 0) + amount
+            parts_by_hour.setdefault(hour, []).append((part, amount))
+        for index in sorted(mws_by_hour):
+            mws = mws_by_hour[index]
+            total = meter_mws[index]
+            share = mws / total if total else 1 / reporting[index]
+            kwh = mws * per_kwh
+            lines: list[FloatLine] = []
+            energy_usd = demand_usd = service_usd = 0.0
+            if not laddered:
+                if market_rates is not None:
+                    usd = sum((amount * float_rates[part] for part, amount in parts_by_hour[index]), 0.0) * per_kwh
+                    lines.append((market_kind, kwh, usd))
+                    energy_usd = usd
+                else:
+                    for part, amount in parts_by_hour[index]:
+                        part_kwh = amount * per_kwh
+                        usd = part_kwh * float_rates[part]
+                        lines.append((period_kinds[part], part_kwh, usd))
+                        energy_usd += usd
+            if riders and kwh:
+                month = months[index]
+                for kind, rate, in_months in riders:
+                    if month in in_months:
+                        usd = kwh * rate
+                        lines.append((kind, kwh, usd))
+                        energy_usd += usd
+            for kind, klass, quantity, meter_usd in shared[index]:
+                usd = meter_usd * share
+                lines.append((kind, quantity * share, usd))
+                if klass == energy_class:
+                    energy_usd += usd
+                elif klass == demand_class:
+                    demand_usd += usd
+                else:
+                    service_usd += usd
+            start, end = hours[index]
+            row = (name, start, end, kwh, peaks.get(index, 0.0), energy_usd, demand_usd, service_usd, lines)
+            out.append(row)
+            by_hour_rows.setdefault(index, []).append(row)
+    if tallies:
+        out.extend(_float_overhead(tariff, meter_rows, by_hour_rows, metered, reporting, kind_of, classes))
+    return out
+
+
+def _float_overhead(
+    tariff: Tariff,
+    meter_rows: Sequence[CostRecord],
+    by_hour_rows: Mapping[int, list[FloatRow]],
+    metered: bool,
+    reporting: Mapping[int, int],
+    kind_of: Callable[[Line], int],
+    classes: Mapping[str, int],
+) -> list[FloatRow]:
+    """`_overhead_rows` in floats: each meter hour's lines less its miners' lines, by kind."""
+    out: list[FloatRow] = []
+    for index, meter in enumerate(meter_rows):
+        if not metered and reporting.get(index):
+            continue
+        held: dict[int, list[float]] = {}
+        klass: dict[int, int] = {}
+        for line in meter.lines:
+            kind = kind_of(line)
+            klass[kind] = classes.get(line.charge, 2)
+            amounts = held.setdefault(kind, [0.0, 0.0])
+            amounts[0] += float(line.quantity)
+            amounts[1] += float(line.usd)
+        kwh = float(meter.energy_kwh)
+        for row in by_hour_rows.get(index, ()):
+            kwh -= row[3]
+            for kind, quantity, usd in row[8]:
+                if kind not in held:
+                    held[kind] = [0.0, 0.0]
+                    klass[kind] = 0  # only a miner's own energy or rider lines can be missing from its meter
+                amounts = held[kind]
+                amounts[0] -= quantity
+                amounts[1] -= usd
+        sums = [0.0, 0.0, 0.0]
+        for kind, (_, usd) in held.items():
+            sums[klass[kind]] += usd
+        lines = [(kind, quantity, usd) for kind, (quantity, usd) in held.items()]
+        out.append(
+            (SITE_OVERHEAD, meter.period_start_s, meter.period_end_s, kwh, 0.0, sums[0], sums[1], sums[2], lines)
+        )
+    return out
+
+
 # --- bills ---------------------------------------------------------------------------------
 
 
@@ -690,7 +899,7 @@ def bill_periods(
     out = []
     for period_start, period_end in billing_periods(zone, tariff.billing_cycle_day, low, high):
         ratchet = _ratchet_floor(tariff, history, base.ratchet_kw)
-        meter, peaks = _price(
+        meter, peaks, _ = _price(
             tariff,
             loads,
             period_start,
@@ -713,7 +922,7 @@ def demand_peaks_of_period(
     """Each demand charge's own peak [kW] in a billing period (for ratchets looking back at it)."""
     # Peaks need no prices: an index tariff is tallied against one stand-in price interval.
     context = Context(prices=((period_start_s, period_end_s, ZERO),)) if tariff.index is not None else NO_CONTEXT
-    _, peaks = _price(tariff, loads, period_start_s, period_end_s, None, False, None, context, None)
+    _, peaks, _ = _price(tariff, loads, period_start_s, period_end_s, None, False, None, context, None)
     return peaks or [ZERO] * len(tariff.all_demand_charges)
 
 

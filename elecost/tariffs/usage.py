@@ -160,6 +160,19 @@ def hourly_peaks_kw(
     return {index: Decimal(energy) / seconds / 1_000_000 for index, (_, energy, seconds) in best.items()}
 
 
+def float_hourly_peaks_kw(
+    windows: Mapping[int, int], window_s: int, low: int, high: int, first_hour: int
+) -> dict[int, float]:
+    """`hourly_peaks_kw` as floats, for the rows `record` stores as REAL."""
+    best: dict[int, float] = {}
+    for window, energy in windows.items():
+        index = (window - first_hour) // HOUR_S
+        average = energy / (min(high, window + window_s) - max(low, window))
+        if average > best.get(index, -1.0):
+            best[index] = average
+    return {index: average / 1_000_000 for index, average in best.items()}
+
+
 def window_average_kw(energy_mws: int, window: int, window_s: int, low: int, high: int) -> Decimal:
     """A demand window's average power [kW]: its energy over the part of it inside [low, high).
 

@@ -1,0 +1,102 @@
+"""Daily rollups kept by `record` equal the rows they sum, however the rows came (cron batches, late
+readings, rescaled demand), and a summary read through them equals one read from the rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlite_utils import Database
+from test_record import START, readings, write_batch
+
+from elecost.importer import import_readings
+from elecost.record import record_costs
+from elecost.rollups import rebuild_days
+from elecost.store import activate_rate, add_rates, line_totals, open_db
+from elecost.summary import miner_totals
+from elecost.tariffs.load import load_tariff_file
+from elecost.tariffs.periods import local_days
+
+from conftest import EXAMPLES
+
+
+def rollups(db: Database) -> dict[tuple[object, ...], tuple[float, ...]]:
+    out = {}
+    for row in db.execute("SELECT * FROM cost_days"):
+        out[("day", *row[:3])] = tuple(row[3:7]) + tuple(row[8:])
+    for row in db.execute("SELECT * FROM cost_day_lines"):
+        out[("line", *row[:4])] = tuple(row[4:])
+    return out
+
+
+def close(a: dict[tuple[object, ...], tuple[float, ...]], b: dict[tuple[object, ...], tuple[float, ...]]) -> None:
+    assert a.keys() == b.keys()
+    for key, values in a.items():
+        assert values == pytest.approx(b[key], rel=1e-9, abs=1e-9), key
+
+
+@pytest.mark.parametrize("example", ["texas_industrial.yaml", "tiered.yaml"])
+def test_rollups_kept_by_cron_runs_equal_a_rebuild_and_summaries_equal_the_rows(tmp_path: Path, example: str) -> None:
+    db = open_db(tmp_path / "cron.db")
+    tariff = load_tariff_file(EXAMPLES / example)
+    add_rates(db, [tariff])
+    activate_rate(db, tariff.name)
+    rows = readings(4)
+    late = rows[2000:2400]  # after later readings are recorded: hours and days redone
+    timely = rows[:2000] + rows[2400:]
+    batches = [timely[:1500], timely[1500:4000], late, timely[4000:5200], timely[5200:]]  # the spike mid-way
+    for index, batch in enumerate(batches):
+        import_readings(db, [write_batch(tmp_path / f"b{index}.csv", batch)])
+        record_costs(db)
+    kept = rollups(db)
+    assert kept
+    db.execute("DELETE FROM cost_days")
+    db.execute("DELETE FROM cost_day_lines")
+    rebuild_days(db, tariff.location, local_days(ZoneInfo(tariff.timezone), START, START + 7 * 86_400))
+    close(kept, rollups(db))
+    record_costs(db, since_s=0)  # a re-record rebuilds the days, never adds to them
+    close(kept, rollups(db))
+
+    day = 86_400
+    for start, end in ((0, 2**40), (START + 3_600 * 5, START + 4 * day + 1_800), (START + day, START + 3 * day)):
+        groups = miner_totals(db, start, end, None)
+        assert [name for name, _ in groups] == ["a", "b", "c", "d"]
+        lines = line_totals(db, start, end, miners=True)
+        for name, record in groups:
+            expected = db.execute(
+                "SELECT total(total_kwh), max(peak_power_kw), total(energy_cost_usd), total(demand_charge_usd), "
+                "total(service_charge_usd) FROM costs WHERE miner_ip = ? AND period_start_s >= ? AND period_start_s < ?",
+                [name, start, end],
+            ).fetchone()
+            got = (
+                record.energy_kwh,
+                record.peak_power_kw,
+                record.energy_cost_usd,
+                record.demand_charge_usd,
+                record.service_charge_usd,
+            )
+            assert [float(value) for value in got] == pytest.approx(list(expected), rel=1e-9)
+            assert [line.label for line in record.lines] == [line.label for line in lines[name]]
+            for ours, theirs in zip(record.lines, lines[name], strict=True):
+                assert float(ours.usd) == pytest.approx(float(theirs.usd), rel=1e-9)
+                assert float(ours.quantity) == pytest.approx(float(theirs.quantity), rel=1e-9)
+
+
+def test_a_database_with_cost_rows_gets_its_rollups_on_upgrade(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = open_db(path)
+    tariff = load_tariff_file(EXAMPLES / "texas_industrial.yaml")
+    add_rates(db, [tariff])
+    activate_rate(db, tariff.name)
+    import_readings(db, [write_batch(tmp_path / "all.csv", readings(7)[:3000])])
+    record_costs(db)
+    kept = rollups(db)
+    assert kept
+    # As before migration 009: no rollup tables.
+    db.execute("DROP TABLE cost_days")
+    db.execute("DROP TABLE cost_day_lines")
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = '009_cost_days'")
+    db.conn.commit()
+    db.close()
+    close(kept, rollups(open_db(path)))
