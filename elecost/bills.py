@@ -21,6 +21,7 @@ from elecost.store import (
     active_rate,
     active_rates,
     cost_records,
+    first_cost_row_s,
     query_cost_rows,
     reading_span,
     rows_are_current,
@@ -43,7 +44,8 @@ def bills(
         span = reading_span(db, tariff.location)
         if span is None:
             continue
-        low = from_s if from_s is not None else span[0]
+        first_row = first_cost_row_s(db, tariff.location)  # pruned periods keep their cost rows
+        low = from_s if from_s is not None else min(span[0], first_row if first_row is not None else span[0])
         high = to_s if to_s is not None else span[1] + 1
         zone = ZoneInfo(tariff.timezone)
         for period_start, period_end in billing_periods(zone, tariff.billing_cycle_day, low, high):

@@ -447,6 +447,12 @@ def reading_span(db: Database, location: str) -> tuple[int, int] | None:
     return (int(row[0]), int(row[1])) if row and row[0] is not None else None
 
 
+def first_cost_row_s(db: Database, location: str) -> int | None:
+    """Where a location's cost rows start (before its readings, where old readings were pruned)."""
+    row = db.execute("SELECT min(period_start_s) FROM costs WHERE location = ?", [location]).fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
 def reading_locations(db: Database) -> list[str]:
     """Locations that have stored readings."""
     return [row[0] for row in db.execute("SELECT DISTINCT location FROM miners ORDER BY location")]

@@ -63,6 +63,9 @@ def test_prune_keeps_cost_rows_and_a_re_record_leaves_the_pruned_periods_alone(
     again = runner.invoke(app, ["bill", "--from", "2026-06-15", "--json"])
     assert again.exit_code == 0, again.output
     assert json.loads(again.output)[0] == json.loads(bills.output)[0]
+    # Without --from too: the bills start where the cost rows do, not where the readings now do.
+    default = runner.invoke(app, ["bill", "--json"])
+    assert json.loads(default.output)[0] == json.loads(bills.output)[0]
     # A re-record from before the cut, and a late reading there, leave the pruned period's rows as they were.
     late = write_batch(tmp_path / "late.csv", [(CUT - 86_400 - 150, "a", 9000)])
     assert runner.invoke(app, ["readings", "import", str(late)]).exit_code == 0
