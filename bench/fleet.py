@@ -249,6 +249,8 @@ def bench(work: Path, miners: int, days: int, repeat: int, calc_days: int) -> No
         seconds = median_of(repeat, lambda args=args: run(db, *args)[0])
         over = f"{(seconds - trivial) * 1000:+.0f} ms over `rate list`, {trivial * 1000:.0f} ms"
         print(f"{label + ':':30}{seconds:7.2f} s  ({over})")
+    index_s = wholesale_bill(work, db, days, repeat)
+    print(f"bill on a wholesale tariff (15-minute prices, the fleet month): {index_s:.2f} s")
     calc_s = median_of(1, lambda: run(db, "calc", "--readings", str(minutes), "--tariff", str(TARIFF))[0])
     print(f"calc --readings, {calc_days} days of 1-minute data for one miner: {calc_s:.2f} s")
     quarter_db = work / "quarter.db"
@@ -263,6 +265,28 @@ def bench(work: Path, miners: int, days: int, repeat: int, calc_days: int) -> No
     print(f"elecost --help:               {help_s * 1000:7.0f} ms")
     size = sum(Path(f"{db}{s}").stat().st_size for s in ("", "-wal") if Path(f"{db}{s}").exists())
     print(f"database size:                {size / 1e6:7.0f} MB")
+
+
+def wholesale_bill(work: Path, db: Path, days: int, repeat: int) -> float:
+    """The fleet's month billed on an index tariff (ERCOT-style 15-minute prices, a 4CP-free market
+    tariff for the same site): `bill` prices every reading again, through the market's prices."""
+    rng = random.Random(11)
+    prices = work / "prices.csv"
+    with prices.open("w") as out:
+        out.write("timestamp,price_usd_per_mwh,duration_s\n")
+        for step in range((days + 2) * 96):
+            price = rng.uniform(-10, 60) if step % 96 < 72 else rng.uniform(40, 900)
+            out.write(f"{START - 86_400 + step * 900},{price:.2f},900\n")
+    tariff = work / "index.yaml"
+    tariff.write_text(
+        "name: Bench index\nlocation: West Texas Site\ntimezone: America/Chicago\nrate_type: index\n"
+        "index: {market: bench_rt, adder_usd_per_kwh: 0.004, loss_pct: 2}\n"
+        "fixed_charges: [{name: Customer charge, usd: 350, per: month}]\n"
+    )
+    run(db, "prices", "import", str(prices), "--market", "bench_rt")
+    run(db, "rate", "add", str(tariff))
+    run(db, "rate", "activate", "Bench index")
+    return median_of(repeat, lambda: run(db, "bill")[0])
 
 
 ELECOST = Path(sys.executable).with_name("elecost")
