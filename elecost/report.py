@@ -686,6 +686,25 @@ def export_csv(costs: Sequence[CostRecord], bills: Sequence[tuple[Tariff, CostRe
     return out.getvalue()
 
 
+def rows_csv(rows: Iterable[dict[str, Any]]) -> str:
+    """The `--csv` of every tabular command: the same JSON-ready rows its `--json` prints, one CSV
+    row each under a header of their keys (in first-seen order); nested fields as JSON text and
+    formula-like text quoted by `_cell`, as `export --format csv` does."""
+    import csv
+    import io
+
+    listed = list(rows)
+    keys: dict[str, None] = {}
+    for row in listed:
+        keys.update(dict.fromkeys(row))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(list(keys))
+    for row in listed:
+        writer.writerow([_cell(row.get(key)) for key in keys])
+    return out.getvalue()
+
+
 def _cell(value: Any) -> Any:
     """A CSV cell a spreadsheet shows as written: text that would start a formula (=, +, -, @,
     tab, CR) gets a leading apostrophe (OWASP's advice against CSV injection); numbers stay."""
