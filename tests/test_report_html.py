@@ -147,6 +147,50 @@ def test_series_section_draws_the_series_it_is_given() -> None:
     assert "series-section" not in render_report(overview())
 
 
+def test_the_report_draws_the_markets_price_and_the_peaks_from_the_database(tmp_path: Path) -> None:
+    """The README's ERCOT site on its index tariff: the day's 96 prices with c1-s19's hour off
+    (18:00, by its readings) shaded and the 4CP peak of that day flagged; then the four stored
+    peaks with the site's kW in each (675 kW in the one with readings)."""
+    west = ("--market", "ercot_lz_west")
+    for step in (
+        ["prices", "import", str(EXAMPLES / "ercot_rt_example.csv"), *west, "--settlement-point", "LZ_WEST"],
+        ["readings", "import", str(EXAMPLES / "ercot_site_readings.csv"), "-l", "West Site"],
+        ["miner", "add", "c1-s19", "--hashrate-th", "11000", "--power-w", "325000", "-l", "West Site"],
+        ["miner", "add", "c2-s21", "--hashrate-th", "20000", "--power-w", "350000", "-l", "West Site"],
+        ["peaks", "import", str(EXAMPLES / "ercot_4cp_example.csv"), "--name", "ercot_4cp"],
+        ["rate", "add", str(EXAMPLES / "ercot_index.yaml")],
+        ["rate", "activate", "ERCOT LZ_WEST index"],
+        ["record"],
+    ):
+        assert run(*step)[0] == 0, step
+    page = tmp_path / "r.html"
+    assert run("report", "--html", str(page))[0] == 0
+    sections = re.findall(r'<section class="series-section">.*?</section>', page.read_text(), re.S)
+    prices, peaks = sections
+    assert "<h2>ercot_lz_west price at West Site</h2>" in prices
+    path = re.search(r'<path class="line" d="([^"]+)"', prices)
+    assert path is not None and path.group(1).count("H") == 96
+    assert re.findall(r'<rect class="shade"[^>]*><title>([^<]*)</title>', prices) == ["off: c1-s19 (2025-08-20 18:00)"]
+    assert re.findall(r'<line class="mark"[^>]*><title>([^<]*)</title>', prices) == [
+        "ercot_4cp: 675 kW (2025-08-20 17:15)"
+    ]
+    assert "<h2>Coincident peaks: West Site&#x27;s load in each</h2>" in peaks
+    marks = re.findall(r'<line class="mark"[^>]*><title>([^<]*)</title>', peaks)
+    assert marks == [
+        "ercot_4cp: 0 kW (no readings) (2025-06-23 16:45)",
+        "ercot_4cp: 0 kW (no readings) (2025-07-30 17:00)",
+        "ercot_4cp: 675 kW (2025-08-20 17:15)",
+        "ercot_4cp: 0 kW (no readings) (2025-09-04 16:30)",
+    ]
+
+
+def test_a_report_without_prices_or_peaks_has_no_series(tmp_path: Path) -> None:
+    db = demo_database(tmp_path / "demo.db")
+    page = tmp_path / "r.html"
+    assert run("report", "--html", str(page), "--db", str(db))[0] == 0
+    assert "series-section" not in page.read_text()
+
+
 # --- the command -----------------------------------------------------------------------------
 
 
