@@ -171,6 +171,10 @@ def test_profit_csv(ercot: str) -> None:
     ]
     s21 = next(row for row in rows if row["miner_ip"] == "c2-s21")
     assert (s21["revenue_usd_per_day"], s21["break_even_usd_per_kwh"]) == ("1000.0", "0.119048")
+    # money at 6 decimals: the miners' costs per day add up to the site's (the bill's $1,322.120273)
+    site = next(row for row in rows if row["miner_ip"] == "")
+    miners = [Decimal(row["cost_usd_per_day"]) for row in rows if row["miner_ip"]]
+    assert sum(miners) == Decimal(site["cost_usd_per_day"]) == Decimal("1322.120273")
 
 
 def test_curtail_market_plan_and_backtest_csv(ercot: str) -> None:
@@ -264,7 +268,7 @@ def test_peaks_show_csv(ercot: str) -> None:
     assert [(r["site_kw"], r["usd_per_month"]) for r in rows] == [
         ("0.0", "0.0"),
         ("0.0", "0.0"),
-        ("675.0", "928.13"),
+        ("675.0", "928.125"),  # 675 kW x $5.50 x 3 / 12 months, unrounded
         ("0.0", "0.0"),
     ]
 

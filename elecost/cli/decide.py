@@ -176,7 +176,7 @@ def profit(
         end = newest_cost_end(database) or now
         rows = profit_rows(database, network, end - check_days(days) * 86_400, end, now)
         if wants_data:
-            show_data([profit_json(row, network) for row in rows], csv_out)
+            show_data([profit_json(row, network, exact=csv_out) for row in rows], csv_out)
         else:
             show(profit_table(rows, network))
 
@@ -249,7 +249,7 @@ def curtail(
         plan = curtailment_plan(database, network, date, check_days(days, 366), location, int(time.time()))
         zone = report_zone(database, location)
         if wants_data:
-            show_data([curtail_json(item, zone) for item in plan], csv_out)
+            show_data([curtail_json(item, zone, exact=csv_out) for item in plan], csv_out)
         else:
             show(curtail_table(plan, zone))
 
@@ -288,7 +288,7 @@ def budget_show(
         database = open_database(db)
         statuses = budget_status(database, _at(database, at))
         if wants_data:
-            show_data([budget_json(s) for s in statuses], csv_out)
+            show_data([budget_json(s, exact=csv_out) for s in statuses], csv_out)
         else:
             show(budget_table(statuses))
 

@@ -232,7 +232,7 @@ def peaks_show(
         peaks = peak_loads(database, place, name)
         charges = usd_per_month(peaks, coincident_peak_usd_per_kw(database, place), zone)
         if wants_data:
-            show_data(peaks_json(peaks, charges, zone), csv_out)
+            show_data(peaks_json(peaks, charges, zone, exact=csv_out), csv_out)
         else:
             show(peaks_table(peaks, charges, zone))
 
@@ -348,7 +348,7 @@ def curtail_against_prices(
             )
         outcomes = backtest(fleet, intervals, running, off, energy, earnings)
         if json_out or csv_out:
-            data = backtest_json(market, place, start, end, outcomes, zone)
+            data = backtest_json(market, place, start, end, outcomes, zone, exact=csv_out)
             show_data(data, csv_out, data["rows"])
             return
         show(backtest_table(outcomes))
@@ -360,7 +360,7 @@ def curtail_against_prices(
         return
     plan = curtailment_plan(fleet, intervals, rule, energy, earnings)
     if json_out or csv_out:
-        show_data(plan_json(place, plan, zone), csv_out)
+        show_data(plan_json(place, plan, zone, exact=csv_out), csv_out)
     else:
         show(plan_table(plan, zone))
 

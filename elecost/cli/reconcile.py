@@ -67,7 +67,7 @@ def reconcile(
             figures.append((start, end, kwh, usd))
         result = reconcile_meter(database, start, end, tariff.location, figures)
         if wants_data:
-            data = reconciliation_json(result)
+            data = reconciliation_json(result, exact=csv_out)
             rows = [{"kind": "day", **day} for day in data["days"]]
             rows += [{"kind": "billing_period", **period} for period in data["billing_periods"]]
             show_data(data, csv_out, [*rows, {"kind": "total", **data["total"]}])
