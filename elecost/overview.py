@@ -209,7 +209,7 @@ def curtailed_hours(db: Database, location: str, start_s: int, end_s: int) -> li
         off = [name for name, states in sorted(running.items()) if not states[index]]
         if not off:
             continue
-        label = "off: " + ", ".join(off)
+        label = "off: " + ", ".join(off[:5]) + (f" and {len(off) - 5} more" if len(off) > 5 else "")
         if spans and spans[-1][1] == at and spans[-1][2] == label:
             spans[-1] = (spans[-1][0], until, label)
         else:

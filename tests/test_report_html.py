@@ -294,3 +294,20 @@ def test_the_report_never_writes_over_the_database_or_into_a_folder(tmp_path: Pa
     code, _, err = run("report", "--html", str(tmp_path), "--force", "--db", str(db))
     assert (code, err) == (2, f"error: --html: {tmp_path} is a folder; give a file name\n")
     assert run("summary", "--db", str(db), "--json")[0] == 0  # the database is intact
+
+
+def test_curtailed_hours_merge_and_name_at_most_five_miners(tmp_path: Path, elecost_db: Path) -> None:
+    """Six miners on in the first hour, all off for the next two: one shaded span of two hours."""
+    from elecost.overview import curtailed_hours
+    from elecost.store import open_db
+
+    t0 = at("2026-11-01", "UTC")
+    rows = ["timestamp,miner,power_w"]
+    for hour, power in ((0, 3000), (1, 0), (2, 0)):
+        rows += [f"{t0 + hour * 3600},m{n},{power}" for n in range(6)]
+    (tmp_path / "r.csv").write_text("\n".join(rows) + "\n")
+    assert run("readings", "import", str(tmp_path / "r.csv"), "-l", "Site")[0] == 0
+    for n in range(6):
+        assert run("miner", "add", f"m{n}", "--hashrate-th", "100", "--power-w", "3000", "-l", "Site")[0] == 0
+    spans = curtailed_hours(open_db(elecost_db), "Site", t0, t0 + 3 * 3600)
+    assert spans == [(t0 + 3600, t0 + 3 * 3600, "off: m0, m1, m2, m3, m4 and 1 more")]
