@@ -25,6 +25,11 @@ def _cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def _usd(amount: Decimal, exact: bool) -> float:
+    """Money in cents, or with `exact` (`--csv` rows) to 6 decimals (contract section 4)."""
+    return _round(amount, 6) if exact else float(_cents(amount))
+
+
 def _round(value: Decimal, places: int) -> float:
     return float(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 
@@ -115,7 +120,9 @@ def prices_table(market: str, intervals: Sequence[tuple[int, int, Decimal]], zon
 # --- peaks -----------------------------------------------------------------------------------
 
 
-def peaks_json(peaks: Sequence[PeakLoad], charges: Sequence[Decimal | None], zone: ZoneInfo) -> list[dict[str, Any]]:
+def peaks_json(
+    peaks: Sequence[PeakLoad], charges: Sequence[Decimal | None], zone: ZoneInfo, *, exact: bool = False
+) -> list[dict[str, Any]]:
     return [
         {
             "name": peak.name,
@@ -123,7 +130,7 @@ def peaks_json(peaks: Sequence[PeakLoad], charges: Sequence[Decimal | None], zon
             "interval_end": iso(peak.end_s, zone),
             "site_kw": _round(peak.site_kw, 3),
             "no_readings": peak.no_readings,
-            "usd_per_month": None if charge is None else float(_cents(charge)),
+            "usd_per_month": None if charge is None else _usd(charge, exact),
         }
         for peak, charge in zip(peaks, charges, strict=True)
     ]
@@ -149,7 +156,9 @@ def peaks_table(peaks: Sequence[PeakLoad], charges: Sequence[Decimal | None], zo
 # --- curtailment against prices --------------------------------------------------------------
 
 
-def plan_json(location: str, plan: Sequence[PlanInterval], zone: ZoneInfo) -> list[dict[str, Any]]:
+def plan_json(
+    location: str, plan: Sequence[PlanInterval], zone: ZoneInfo, *, exact: bool = False
+) -> list[dict[str, Any]]:
     """The contract's curtailment intervals (section 5), plus the market price in $/MWh."""
     return [
         {
@@ -160,10 +169,8 @@ def plan_json(location: str, plan: Sequence[PlanInterval], zone: ZoneInfo) -> li
             "price_usd_per_mwh": _round(item.price_usd_per_mwh, 6),
             "price_usd_per_kwh": _round(item.price_usd_per_kwh, 6),
             "energy_saved_kwh": _round(item.energy_saved_kwh, 6),
-            "cost_saved_usd": float(_cents(item.cost_saved_usd)),
-            "revenue_forgone_usd": None
-            if item.revenue_forgone_usd is None
-            else float(_cents(item.revenue_forgone_usd)),
+            "cost_saved_usd": _usd(item.cost_saved_usd, exact),
+            "revenue_forgone_usd": None if item.revenue_forgone_usd is None else _usd(item.revenue_forgone_usd, exact),
         }
         for item in plan
     ]
@@ -191,12 +198,19 @@ def plan_table(plan: Sequence[PlanInterval], zone: ZoneInfo) -> Table | str:
 
 
 def backtest_json(
-    market: str, location: str, start_s: int, end_s: int, outcomes: Sequence[Outcome], zone: ZoneInfo
+    market: str,
+    location: str,
+    start_s: int,
+    end_s: int,
+    outcomes: Sequence[Outcome],
+    zone: ZoneInfo,
+    *,
+    exact: bool = False,
 ) -> dict[str, Any]:
     """The backtest: per miner and site (miner null), the actual schedule and the plan."""
 
     def money(amount: Decimal | None) -> float | None:
-        return None if amount is None else float(_cents(amount))
+        return None if amount is None else _usd(amount, exact)
 
     site = {o.schedule: o for o in outcomes if o.miner is None}
     gain = None

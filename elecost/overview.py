@@ -13,11 +13,14 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
+from elecost.backtest import fleet_of, running_schedule
 from elecost.bills import bills
 from elecost.budget import BudgetStatus, budget_status
 from elecost.errors import UsageError
 from elecost.mining import Network, ProfitRow, profit
-from elecost.store import active_rates, budgets, miner_cost_totals
+from elecost.peaks import peak_loads
+from elecost.price_store import price_intervals
+from elecost.store import active_rates, budgets, list_miners, miner_cost_totals
 from elecost.summary import cost_summary
 from elecost.tariffs.engine import CostRecord
 from elecost.tariffs.model import Tariff
@@ -74,13 +77,15 @@ class Series:
     """A time series to chart: wholesale prices, coincident peaks, or any (start, value) points.
 
     `points` are (start [UTC epoch s], value); each value holds until the next point. `marks`
-    are instants to flag on the chart (a coincident-peak interval, say), with a label each.
+    are instants to flag on the chart (a coincident-peak interval, say), with a label each;
+    `shaded` are spans (start, end, label) to shade behind the line (the hours curtailed, say).
     """
 
     title: str
     unit: str
     points: list[tuple[int, Decimal]]
     marks: list[tuple[int, str]] = field(default_factory=list)
+    shaded: list[tuple[int, int, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,70 @@ def gather_overview(
         periods_to_date=[p for t in chosen if (p := _period_to_date(db, t, as_of)) is not None],
         prices_now=[_price_now(t, now_s) for t in chosen],
         budgets=_budgets(db, as_of, location),
+        series=[s for t in chosen for s in _tariff_series(db, t, summary.total.period_start_s, as_of)],
     )
+
+
+HOUR_S = 3600
+
+
+def _tariff_series(db: Database, tariff: Tariff, start_s: int, end_s: int) -> list[Series]:
+    """The price series of an index tariff's market over the span, the hours curtailed shaded and
+    the span's coincident peaks flagged; then every stored peak of the tariff's set (or all peaks,
+    where the tariff names none) with the site's kW in it. Nothing where there is nothing stored."""
+    peak_set = tariff.coincident_peak.peaks if tariff.coincident_peak is not None else None
+    peaks = peak_loads(db, tariff.location, peak_set) if end_s > start_s else []
+    out = []
+    if tariff.index is not None and end_s > start_s:
+        market = tariff.index.market
+        prices = price_intervals(db, market, start_s, end_s)
+        inside = [p for p in peaks if start_s <= p.start_s < end_s]
+        if prices:
+            out.append(
+                Series(
+                    title=f"{market} price at {tariff.location}",
+                    unit="$/MWh; shaded: hours a miner ran below half its nameplate power",
+                    points=[(start, price) for start, _, price in prices],
+                    marks=[(p.start_s, f"{p.name}: {p.site_kw:,.0f} kW") for p in inside],
+                    shaded=curtailed_hours(db, tariff.location, start_s, end_s),
+                )
+            )
+    if peaks:
+        out.append(
+            Series(
+                title=f"Coincident peaks: {tariff.location}'s load in each",
+                unit="kW (average over each peak interval)",
+                points=[(p.start_s, p.site_kw) for p in peaks],
+                marks=[
+                    (p.start_s, f"{p.name}: {p.site_kw:,.0f} kW" + (" (no readings)" if p.no_readings else ""))
+                    for p in peaks
+                ],
+            )
+        )
+    return out
+
+
+def curtailed_hours(db: Database, location: str, start_s: int, end_s: int) -> list[tuple[int, int, str]]:
+    """The hours (merged into spans) in which a miner of the inventory (with nameplate power and
+    hashrate) ran below half its nameplate power, by its readings, as `curtail --backtest` judges
+    running. A miner that never ran in the span (not yet installed, or not read) shades nothing."""
+    fleet = fleet_of(list_miners(db, location))
+    first = start_s - start_s % HOUR_S
+    hours = [(at, min(at + HOUR_S, end_s), Decimal(0)) for at in range(first, end_s, HOUR_S)]
+    if not fleet or not hours:
+        return []
+    running = {name: states for name, states in running_schedule(db, location, fleet, hours).items() if any(states)}
+    spans: list[tuple[int, int, str]] = []
+    for index, (at, until, _) in enumerate(hours):
+        off = [name for name, states in sorted(running.items()) if not states[index]]
+        if not off:
+            continue
+        label = "off: " + ", ".join(off[:5]) + (f" and {len(off) - 5} more" if len(off) > 5 else "")
+        if spans and spans[-1][1] == at and spans[-1][2] == label:
+            spans[-1] = (spans[-1][0], until, label)
+        else:
+            spans.append((max(at, start_s), until, label))
+    return spans
 
 
 def _period_to_date(db: Database, tariff: Tariff, as_of_s: int) -> PeriodToDate | None:

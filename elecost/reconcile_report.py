@@ -10,7 +10,7 @@ from rich.table import Table
 
 from elecost.instants import iso
 from elecost.reconcile import BillCheck, Reconciliation, Split
-from elecost.report import cents
+from elecost.report import cents, usd
 
 MICRO = Decimal("0.000001")
 
@@ -19,29 +19,29 @@ def _num(value: Decimal | None) -> float | None:
     return None if value is None else float(value.quantize(MICRO))
 
 
-def split_json(split: Split) -> dict[str, Any]:
+def split_json(split: Split, *, exact: bool = False) -> dict[str, Any]:
     return {
         "span": split.label,
         "meter_kwh": _num(split.meter_kwh),
         "miners_kwh": _num(split.miners_kwh),
         "overhead_kwh": _num(split.overhead_kwh),
         "overhead_pct": _num(split.overhead_pct),
-        "meter_usd": float(cents(split.meter_usd)),
-        "miners_usd": float(cents(split.miners_usd)),
-        "overhead_usd": float(cents(split.overhead_usd)),
+        "meter_usd": usd(split.meter_usd, exact),
+        "miners_usd": usd(split.miners_usd, exact),
+        "overhead_usd": usd(split.overhead_usd, exact),
     }
 
 
-def reconciliation_json(result: Reconciliation) -> dict[str, Any]:
+def reconciliation_json(result: Reconciliation, *, exact: bool = False) -> dict[str, Any]:
     zone = result.zone
     return {
         "location": result.location,
         "from": iso(result.start_s, zone),
         "to": iso(result.end_s, zone),
-        "total": split_json(result.total),
-        "days": [split_json(d) for d in result.days],
-        "billing_periods": [split_json(p) for p in result.periods],
-        "diverging_days": [split_json(d) for d in result.diverging],
+        "total": split_json(result.total, exact=exact),
+        "days": [split_json(d, exact=exact) for d in result.days],
+        "billing_periods": [split_json(p, exact=exact) for p in result.periods],
+        "diverging_days": [split_json(d, exact=exact) for d in result.diverging],
         "meter_only": [{"start": iso(a, zone), "end": iso(b, zone)} for a, b in result.meter_only],
         "miners_only": [{"start": iso(a, zone), "end": iso(b, zone)} for a, b in result.miners_only],
         "bills": [bill_json(check, result) for check in result.bills],

@@ -44,6 +44,12 @@ def _number(value: Decimal, step: Decimal = MICRO) -> float:
     return float(value.quantize(step, rounding=ROUND_HALF_UP))
 
 
+def usd(amount: Decimal, exact: bool = False) -> float:
+    """Money for JSON and CSV rows: in cents, or with `exact` (the `--csv` rows, contract section 4)
+    to 6 decimals, so a spreadsheet's sums of them are exact to the cent."""
+    return _number(amount) if exact else float(cents(amount))
+
+
 def record_json(record: CostRecord, zone: ZoneInfo, *, exact: bool = False) -> dict[str, Any]:
     """The contract's cost record (section 4), plus `tier_breakdown_usd` and `partial`.
 
@@ -529,7 +535,7 @@ def miners_table(miners: Sequence[Miner]) -> Table:
     return table
 
 
-def profit_json(row: ProfitRow, network: Network) -> dict[str, Any]:
+def profit_json(row: ProfitRow, network: Network, *, exact: bool = False) -> dict[str, Any]:
     """The contract's profit row (section 5), plus where the cost came from."""
     return {
         "miner_ip": row.miner_ip,
@@ -537,9 +543,9 @@ def profit_json(row: ProfitRow, network: Network) -> dict[str, Any]:
         "hashrate_th": _number(row.hashrate_th),
         "power_w": _number(row.power_w),
         "efficiency_j_per_th": _number(row.efficiency_j_per_th),
-        "revenue_usd_per_day": float(cents(row.revenue_usd_per_day)),
-        "cost_usd_per_day": float(cents(row.cost_usd_per_day)),
-        "margin_usd_per_day": float(cents(row.margin_usd_per_day)),
+        "revenue_usd_per_day": usd(row.revenue_usd_per_day, exact),
+        "cost_usd_per_day": usd(row.cost_usd_per_day, exact),
+        "margin_usd_per_day": usd(row.margin_usd_per_day, exact),
         "break_even_usd_per_kwh": _number(row.break_even_usd_per_kwh(network)),
         "cost_source": row.cost_source,
     }
@@ -573,7 +579,7 @@ def profit_table(rows: Sequence[ProfitRow], network: Network) -> Table:
     return table
 
 
-def curtail_json(item: Curtailment, zone: ZoneInfo) -> dict[str, Any]:
+def curtail_json(item: Curtailment, zone: ZoneInfo, *, exact: bool = False) -> dict[str, Any]:
     """The contract's curtailment interval (section 5)."""
     return {
         "location": item.location,
@@ -582,9 +588,9 @@ def curtail_json(item: Curtailment, zone: ZoneInfo) -> dict[str, Any]:
         "miners": list(item.miners),
         "price_usd_per_kwh": _number(item.price_usd_per_kwh),
         "energy_saved_kwh": _number(item.energy_saved_kwh),
-        "cost_saved_usd": float(cents(item.cost_saved_usd)),
-        "revenue_forgone_usd": float(cents(item.revenue_forgone_usd)),
-        "demand_saved_usd": float(cents(item.demand_saved_usd)),
+        "cost_saved_usd": usd(item.cost_saved_usd, exact),
+        "revenue_forgone_usd": usd(item.revenue_forgone_usd, exact),
+        "demand_saved_usd": usd(item.demand_saved_usd, exact),
         "demand_charges": list(item.demand_charges),
     }
 
@@ -619,14 +625,14 @@ def curtail_table(plan: Sequence[Curtailment], zone: ZoneInfo) -> Table | str:
     return table
 
 
-def budget_json(status: BudgetStatus) -> dict[str, Any]:
+def budget_json(status: BudgetStatus, *, exact: bool = False) -> dict[str, Any]:
     """A budget's state, JSON-ready."""
     return {
         "location": status.location or None,
         "month": status.month,
-        "monthly_usd": float(cents(status.monthly_usd)),
-        "month_to_date_usd": float(cents(status.month_to_date_usd)),
-        "forecast_usd": float(cents(status.forecast_usd)),
+        "monthly_usd": usd(status.monthly_usd, exact),
+        "month_to_date_usd": usd(status.month_to_date_usd, exact),
+        "forecast_usd": usd(status.forecast_usd, exact),
         "over_budget": status.over,
     }
 
@@ -683,6 +689,25 @@ def export_csv(costs: Sequence[CostRecord], bills: Sequence[tuple[Tariff, CostRe
     writer.writerow(["kind", *keys])
     for kind, data in rows:
         writer.writerow([kind, *(_cell(data[k]) for k in keys)])
+    return out.getvalue()
+
+
+def rows_csv(rows: Iterable[dict[str, Any]]) -> str:
+    """The `--csv` of every tabular command: the same JSON-ready rows its `--json` prints, one CSV
+    row each under a header of their keys (in first-seen order); nested fields as JSON text and
+    formula-like text quoted by `_cell`, as `export --format csv` does."""
+    import csv
+    import io
+
+    listed = list(rows)
+    keys: dict[str, None] = {}
+    for row in listed:
+        keys.update(dict.fromkeys(row))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(list(keys))
+    for row in listed:
+        writer.writerow([_cell(row.get(key)) for key in keys])
     return out.getvalue()
 
 

@@ -487,6 +487,11 @@ def _series_section(series: Series, zone: ZoneInfo) -> str:
             f"{tick:,.{_places(step)}f}</text>"
         )
         tick += step
+    for begin, end, label in series.shaded:
+        out.append(
+            f'<rect class="shade" x="{x(begin):.1f}" y="{top}" width="{max(x(end) - x(begin), 1):.1f}" '
+            f'height="{plot_h}"><title>{_e(label)} ({_e(_when(begin, zone))})</title></rect>'
+        )
     path = []
     for index, (start, value) in enumerate(points):
         end = points[index + 1][0] if index + 1 < len(points) else last
@@ -525,6 +530,7 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 6px}
 .chart{width:100%;height:auto;display:block;background:var(--card);border:1px solid var(--line);border-radius:10px}
 .grid{stroke:var(--line);stroke-width:1}.axis{fill:var(--muted);font-size:12px}
 .bar rect:hover{opacity:.8}.line{fill:none;stroke:#2f6fdf;stroke-width:2}.mark{stroke:#e8862a;stroke-width:2}
+.shade{fill:var(--muted);opacity:.2}
 .legend{display:flex;flex-wrap:wrap;gap:14px;margin:6px 0 10px;font-size:13px}
 .legend i,.hbar i{display:inline-block}
 .legend i{width:12px;height:12px;border-radius:3px;margin-right:6px;vertical-align:-1px}

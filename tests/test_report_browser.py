@@ -96,3 +96,49 @@ def test_demo_report_draws_and_matches_the_cli(tmp_path: Path) -> None:
     assert len(dark["bars"]) == len(facts["bars"])
     assert errors == []
     assert set(urls) == {page.resolve().as_uri()}
+
+
+SERIES = """[...document.querySelectorAll(".series-section")].map((section) => ({
+  title: section.querySelector("h2").textContent,
+  line: section.querySelector("path.line").getBBox().width,
+  shaded: [...section.querySelectorAll("rect.shade")].map((r) => r.getBBox().width),
+  marks: [...section.querySelectorAll("line.mark")].map((l) => l.getBoundingClientRect().height),
+}))"""
+
+
+def test_the_price_and_peak_series_draw_from_a_database_with_both(tmp_path: Path) -> None:
+    """The README's ERCOT files: the market's price with the hour curtailed shaded and the day's
+    peak flagged, and the stored peaks, drawn with real sizes in Chromium."""
+    assert BINARY is not None
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    db = str(tmp_path / "ercot.db")
+    west = ("--market", "ercot_lz_west")
+    for step in (
+        ["prices", "import", str(examples / "ercot_rt_example.csv"), *west, "--settlement-point", "LZ_WEST"],
+        ["readings", "import", str(examples / "ercot_site_readings.csv"), "-l", "West Site"],
+        ["miner", "add", "c1-s19", "--hashrate-th", "11000", "--power-w", "325000", "-l", "West Site"],
+        ["miner", "add", "c2-s21", "--hashrate-th", "20000", "--power-w", "350000", "-l", "West Site"],
+        ["peaks", "import", str(examples / "ercot_4cp_example.csv"), "--name", "ercot_4cp"],
+        ["rate", "add", str(examples / "ercot_index.yaml")],
+        ["rate", "activate", "ERCOT LZ_WEST index"],
+        ["record"],
+    ):
+        assert runner.invoke(app, ["--db", db, *step]).exit_code == 0, step
+    page = tmp_path / "report.html"
+    assert runner.invoke(app, ["--db", db, "report", "--html", str(page)]).exit_code == 0
+
+    with Browser(BINARY) as browser:
+        browser.open(page)
+        series = browser.evaluate(SERIES)
+        errors = browser.console_errors()
+
+    assert [s["title"] for s in series] == [
+        "ercot_lz_west price at West Site",
+        "Coincident peaks: West Site's load in each",
+    ]
+    prices, peaks = series
+    assert prices["line"] > 800  # the day's prices span the plot (888 px of the 960 wide)
+    assert len(prices["shaded"]) == 1 and prices["shaded"][0] > 10  # c1-s19's hour off: 1/24 of the plot
+    assert len(prices["marks"]) == 1 and prices["marks"][0] > 100
+    assert len(peaks["marks"]) == 4 and peaks["shaded"] == []
+    assert errors == []

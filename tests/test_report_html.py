@@ -147,6 +147,50 @@ def test_series_section_draws_the_series_it_is_given() -> None:
     assert "series-section" not in render_report(overview())
 
 
+def test_the_report_draws_the_markets_price_and_the_peaks_from_the_database(tmp_path: Path) -> None:
+    """The README's ERCOT site on its index tariff: the day's 96 prices with c1-s19's hour off
+    (18:00, by its readings) shaded and the 4CP peak of that day flagged; then the four stored
+    peaks with the site's kW in each (675 kW in the one with readings)."""
+    west = ("--market", "ercot_lz_west")
+    for step in (
+        ["prices", "import", str(EXAMPLES / "ercot_rt_example.csv"), *west, "--settlement-point", "LZ_WEST"],
+        ["readings", "import", str(EXAMPLES / "ercot_site_readings.csv"), "-l", "West Site"],
+        ["miner", "add", "c1-s19", "--hashrate-th", "11000", "--power-w", "325000", "-l", "West Site"],
+        ["miner", "add", "c2-s21", "--hashrate-th", "20000", "--power-w", "350000", "-l", "West Site"],
+        ["peaks", "import", str(EXAMPLES / "ercot_4cp_example.csv"), "--name", "ercot_4cp"],
+        ["rate", "add", str(EXAMPLES / "ercot_index.yaml")],
+        ["rate", "activate", "ERCOT LZ_WEST index"],
+        ["record"],
+    ):
+        assert run(*step)[0] == 0, step
+    page = tmp_path / "r.html"
+    assert run("report", "--html", str(page))[0] == 0
+    sections = re.findall(r'<section class="series-section">.*?</section>', page.read_text(), re.S)
+    prices, peaks = sections
+    assert "<h2>ercot_lz_west price at West Site</h2>" in prices
+    path = re.search(r'<path class="line" d="([^"]+)"', prices)
+    assert path is not None and path.group(1).count("H") == 96
+    assert re.findall(r'<rect class="shade"[^>]*><title>([^<]*)</title>', prices) == ["off: c1-s19 (2025-08-20 18:00)"]
+    assert re.findall(r'<line class="mark"[^>]*><title>([^<]*)</title>', prices) == [
+        "ercot_4cp: 675 kW (2025-08-20 17:15)"
+    ]
+    assert "<h2>Coincident peaks: West Site&#x27;s load in each</h2>" in peaks
+    marks = re.findall(r'<line class="mark"[^>]*><title>([^<]*)</title>', peaks)
+    assert marks == [
+        "ercot_4cp: 0 kW (no readings) (2025-06-23 16:45)",
+        "ercot_4cp: 0 kW (no readings) (2025-07-30 17:00)",
+        "ercot_4cp: 675 kW (2025-08-20 17:15)",
+        "ercot_4cp: 0 kW (no readings) (2025-09-04 16:30)",
+    ]
+
+
+def test_a_report_without_prices_or_peaks_has_no_series(tmp_path: Path) -> None:
+    db = demo_database(tmp_path / "demo.db")
+    page = tmp_path / "r.html"
+    assert run("report", "--html", str(page), "--db", str(db))[0] == 0
+    assert "series-section" not in page.read_text()
+
+
 # --- the command -----------------------------------------------------------------------------
 
 
@@ -250,3 +294,20 @@ def test_the_report_never_writes_over_the_database_or_into_a_folder(tmp_path: Pa
     code, _, err = run("report", "--html", str(tmp_path), "--force", "--db", str(db))
     assert (code, err) == (2, f"error: --html: {tmp_path} is a folder; give a file name\n")
     assert run("summary", "--db", str(db), "--json")[0] == 0  # the database is intact
+
+
+def test_curtailed_hours_merge_and_name_at_most_five_miners(tmp_path: Path, elecost_db: Path) -> None:
+    """Six miners on in the first hour, all off for the next two: one shaded span of two hours."""
+    from elecost.overview import curtailed_hours
+    from elecost.store import open_db
+
+    t0 = at("2026-11-01", "UTC")
+    rows = ["timestamp,miner,power_w"]
+    for hour, power in ((0, 3000), (1, 0), (2, 0)):
+        rows += [f"{t0 + hour * 3600},m{n},{power}" for n in range(6)]
+    (tmp_path / "r.csv").write_text("\n".join(rows) + "\n")
+    assert run("readings", "import", str(tmp_path / "r.csv"), "-l", "Site")[0] == 0
+    for n in range(6):
+        assert run("miner", "add", f"m{n}", "--hashrate-th", "100", "--power-w", "3000", "-l", "Site")[0] == 0
+    spans = curtailed_hours(open_db(elecost_db), "Site", t0, t0 + 3 * 3600)
+    assert spans == [(t0 + 3600, t0 + 3 * 3600, "off: m0, m1, m2, m3, m4 and 1 more")]

@@ -42,6 +42,7 @@ app.add_typer(readings_app, name="readings", rich_help_panel="Track")
 DB_HELP = "Database file [default: --db before the command, else $ELECOST_DB, else in your data directory]."
 DbOption = Annotated[Path | None, typer.Option("--db", help=DB_HELP)]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON alone on stdout.")]
+CsvOption = Annotated[bool, typer.Option("--csv", help="Print CSV alone on stdout, header row first.")]
 LocationOption = Annotated[str | None, typer.Option("--location", "-l", help="Location (meter).")]
 FormatOption = Annotated[
     str | None,
@@ -104,6 +105,26 @@ def show_json(data: Any) -> None:
     import json
 
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def data_output(json_out: bool, csv_out: bool) -> bool:
+    """Whether a tabular command prints data (--json or --csv) instead of its table; both at once
+    is a usage error. Called before the work, so a wrong pair costs nothing."""
+    if json_out and csv_out:
+        from elecost.errors import UsageError
+
+        raise UsageError("--json and --csv: give one of them")
+    return json_out or csv_out
+
+
+def show_data(data: Any, csv_out: bool, rows: "list[dict[str, Any]] | None" = None) -> None:
+    """--json's data, or with --csv its rows (`rows`, where the JSON is more than a list of them)."""
+    if csv_out:
+        from elecost.report import rows_csv
+
+        sys.stdout.write(rows_csv(data if rows is None else rows))
+    else:
+        show_json(data)
 
 
 def note(message: str) -> None:

@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from elecost.cli.common import (
+    CsvOption,
     DbOption,
     JsonOption,
     LocationOption,
     app,
     check_days,
     check_output,
+    data_output,
     decimal_option,
     exit_codes,
     instant_option,
@@ -22,6 +24,7 @@ from elecost.cli.common import (
     optional_instant,
     report_zone,
     show,
+    show_data,
     show_json,
     write_output,
 )
@@ -116,15 +119,18 @@ def miner_add(
 
 
 @miner_app.command("list")
-def miner_list(location: LocationOption = None, json_out: JsonOption = False, db: DbOption = None) -> None:
+def miner_list(
+    location: LocationOption = None, json_out: JsonOption = False, csv_out: CsvOption = False, db: DbOption = None
+) -> None:
     """List the inventory."""
     from elecost.report import miners_table
     from elecost.store import list_miners
 
     with exit_codes():
+        wants_data = data_output(json_out, csv_out)
         miners = list_miners(open_database(db), location)
-        if json_out:
-            show_json([m.__dict__ for m in miners])
+        if wants_data:
+            show_data([dict(m.__dict__) for m in miners], csv_out)
         else:
             show(miners_table(miners))
 
@@ -154,6 +160,7 @@ def profit(
     subsidy: SubsidyOption = "3.125",
     pool_fee: PoolFeeOption = "0",
     json_out: JsonOption = False,
+    csv_out: CsvOption = False,
     db: DbOption = None,
 ) -> None:
     """Per miner and location: revenue, electricity cost, margin per day, and break-even $/kWh."""
@@ -162,13 +169,14 @@ def profit(
     from elecost.summary import newest_cost_end
 
     with exit_codes():
+        wants_data = data_output(json_out, csv_out)
         network = network_option(hashprice, btc_price, difficulty, fees, subsidy, pool_fee)
         database = open_database(db)
         now = int(time.time())
         end = newest_cost_end(database) or now
         rows = profit_rows(database, network, end - check_days(days) * 86_400, end, now)
-        if json_out:
-            show_json([profit_json(row, network) for row in rows])
+        if wants_data:
+            show_data([profit_json(row, network, exact=csv_out) for row in rows], csv_out)
         else:
             show(profit_table(rows, network))
 
@@ -196,6 +204,7 @@ def curtail(
     to: Annotated[str | None, typer.Option("--to", help="With --market: to, excluded.")] = None,
     timezone: Annotated[str | None, typer.Option("--timezone", help="With --market: zone of times.")] = None,
     json_out: JsonOption = False,
+    csv_out: CsvOption = False,
     db: DbOption = None,
 ) -> None:
     """When running each miner loses money, and what stopping then saves: a plan for cron or a fleet tool."""
@@ -203,6 +212,7 @@ def curtail(
     from elecost.report import curtail_json, curtail_table
 
     with exit_codes():
+        wants_data = data_output(json_out, csv_out)
         if market is not None:
             from elecost.cli.markets import curtail_against_prices, market_earnings
 
@@ -225,6 +235,7 @@ def curtail(
                 earnings=earnings,
                 backtest_run=backtest,
                 json_out=json_out,
+                csv_out=csv_out,
             )
             return
         if backtest or strike or hashprice_file or from_ or to or timezone:
@@ -237,8 +248,8 @@ def curtail(
         database = open_database(db)
         plan = curtailment_plan(database, network, date, check_days(days, 366), location, int(time.time()))
         zone = report_zone(database, location)
-        if json_out:
-            show_json([curtail_json(item, zone) for item in plan])
+        if wants_data:
+            show_data([curtail_json(item, zone, exact=csv_out) for item in plan], csv_out)
         else:
             show(curtail_table(plan, zone))
 
@@ -265,16 +276,19 @@ AtOption = Annotated[str | None, typer.Option("--at", help="As of this time (ISO
 
 
 @budget_app.command("show")
-def budget_show(at: AtOption = None, json_out: JsonOption = False, db: DbOption = None) -> None:
+def budget_show(
+    at: AtOption = None, json_out: JsonOption = False, csv_out: CsvOption = False, db: DbOption = None
+) -> None:
     """Each budget: month-to-date cost and the forecast to month end."""
     from elecost.budget import budget_status
     from elecost.report import budget_json, budget_table
 
     with exit_codes():
+        wants_data = data_output(json_out, csv_out)
         database = open_database(db)
         statuses = budget_status(database, _at(database, at))
-        if json_out:
-            show_json([budget_json(s) for s in statuses])
+        if wants_data:
+            show_data([budget_json(s, exact=csv_out) for s in statuses], csv_out)
         else:
             show(budget_table(statuses))
 

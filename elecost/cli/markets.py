@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 import typer
 
 from elecost.cli.common import (
+    CsvOption,
     DbOption,
     JsonOption,
     LocationOption,
     app,
+    data_output,
     decimal_option,
     exit_codes,
     instant_option,
@@ -22,7 +24,7 @@ from elecost.cli.common import (
     optional_instant,
     report_zone,
     show,
-    show_json,
+    show_data,
     zone_option,
 )
 
@@ -131,6 +133,7 @@ def prices_import(
 def prices_list(
     timezone: Annotated[str | None, typer.Option("--timezone", help="Show times in this zone.")] = None,
     json_out: JsonOption = False,
+    csv_out: CsvOption = False,
     db: DbOption = None,
 ) -> None:
     """Each stored market: intervals, first and last time, min/avg/max $/MWh."""
@@ -138,11 +141,12 @@ def prices_list(
     from elecost.price_store import market_summaries
 
     with exit_codes():
+        wants_data = data_output(json_out, csv_out)
         database = open_database(db)
         zone = zone_option(timezone) or report_zone(database, None)
         summaries = market_summaries(database)
-        if json_out:
-            show_json(markets_json(summaries, zone))
+        if wants_data:
+            show_data(markets_json(summaries, zone), csv_out)
         else:
             show(markets_table(summaries, zone))
 
@@ -156,6 +160,7 @@ def prices_show(
     to: Annotated[str | None, typer.Option("--to", help="To, excluded [default: the last price's end].")] = None,
     timezone: Annotated[str | None, typer.Option("--timezone", help="Read and show times in this zone.")] = None,
     json_out: JsonOption = False,
+    csv_out: CsvOption = False,
     db: DbOption = None,
 ) -> None:
     """A market's price intervals in a span (by default its last day)."""
@@ -164,6 +169,7 @@ def prices_show(
     from elecost.price_store import markets, price_intervals, priced_until
 
     with exit_codes():
+        wants_data = data_output(json_out, csv_out)
         database = open_database(db)
         zone = zone_option(timezone) or report_zone(database, None)
         last = priced_until(database, market)
@@ -174,8 +180,8 @@ def prices_show(
         end = end if end is not None else last if start is None else 2**62
         start = start if start is not None else end - 86_400
         intervals = price_intervals(database, market, start, end)
-        if json_out:
-            show_json(prices_json(intervals, zone))
+        if wants_data:
+            show_data(prices_json(intervals, zone), csv_out)
         else:
             show(prices_table(market, intervals, zone))
 
@@ -211,6 +217,7 @@ def peaks_show(
     location: LocationOption = None,
     timezone: Annotated[str | None, typer.Option("--timezone", help="Show times in this zone.")] = None,
     json_out: JsonOption = False,
+    csv_out: CsvOption = False,
     db: DbOption = None,
 ) -> None:
     """Each peak, the site's average kW in it (from stored readings), and what it adds per month."""
@@ -218,13 +225,14 @@ def peaks_show(
     from elecost.peaks import peak_loads, usd_per_month
 
     with exit_codes():
+        wants_data = data_output(json_out, csv_out)
         database = open_database(db)
         place = site_location(database, location)
         zone = zone_option(timezone) or report_zone(database, place)
         peaks = peak_loads(database, place, name)
         charges = usd_per_month(peaks, coincident_peak_usd_per_kw(database, place), zone)
-        if json_out:
-            show_json(peaks_json(peaks, charges, zone))
+        if wants_data:
+            show_data(peaks_json(peaks, charges, zone, exact=csv_out), csv_out)
         else:
             show(peaks_table(peaks, charges, zone))
 
@@ -276,6 +284,7 @@ def curtail_against_prices(
     earnings: "Earnings | None",
     backtest_run: bool,
     json_out: bool,
+    csv_out: bool = False,
 ) -> None:
     """`curtail --market`: the plan over a span of the market's prices, or its backtest."""
     from datetime import date as calendar_date
@@ -338,8 +347,9 @@ def curtail_against_prices(
                 "nameplate power); check the readings' miner names against `elecost miner list`"
             )
         outcomes = backtest(fleet, intervals, running, off, energy, earnings)
-        if json_out:
-            show_json(backtest_json(market, place, start, end, outcomes, zone))
+        if json_out or csv_out:
+            data = backtest_json(market, place, start, end, outcomes, zone, exact=csv_out)
+            show_data(data, csv_out, data["rows"])
             return
         show(backtest_table(outcomes))
         site = {o.schedule: o for o in outcomes if o.miner is None}
@@ -349,8 +359,8 @@ def curtail_against_prices(
         note(f"following the plan would have netted ${abs(gain):,.2f} {word} than what was run")
         return
     plan = curtailment_plan(fleet, intervals, rule, energy, earnings)
-    if json_out:
-        show_json(plan_json(place, plan, zone))
+    if json_out or csv_out:
+        show_data(plan_json(place, plan, zone, exact=csv_out), csv_out)
     else:
         show(plan_table(plan, zone))
 

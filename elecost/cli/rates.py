@@ -11,9 +11,11 @@ if TYPE_CHECKING:
     pass
 
 from elecost.cli.common import (
+    CsvOption,
     DbOption,
     JsonOption,
     LocationOption,
+    data_output,
     example_files,
     exit_codes,
     load_files,
@@ -21,6 +23,7 @@ from elecost.cli.common import (
     open_database,
     rate_app,
     show,
+    show_data,
     show_json,
 )
 
@@ -55,15 +58,16 @@ def rate_init(db: DbOption = None) -> None:
 
 
 @rate_app.command("list")
-def rate_list(json_out: JsonOption = False, db: DbOption = None) -> None:
+def rate_list(json_out: JsonOption = False, csv_out: CsvOption = False, db: DbOption = None) -> None:
     """List stored tariffs."""
     from elecost.report import rate_json, rates_table
     from elecost.store import list_rates
 
     with exit_codes():
+        wants_data = data_output(json_out, csv_out)
         tariffs = list_rates(open_database(db))
-        if json_out:
-            show_json([rate_json(t) for t in tariffs])
+        if wants_data:
+            show_data([rate_json(t) for t in tariffs], csv_out)
         else:
             show(rates_table(tariffs))
 

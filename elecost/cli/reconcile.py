@@ -6,18 +6,20 @@ from typing import Annotated
 import typer
 
 from elecost.cli.common import (
+    CsvOption,
     DbOption,
     FromOption,
     JsonOption,
     LocationOption,
     ToOption,
     app,
+    data_output,
     decimal_option,
     exit_codes,
     open_database,
     optional_instant,
     show,
-    show_json,
+    show_data,
 )
 
 
@@ -34,6 +36,7 @@ def reconcile(
         Path | None, typer.Option("--bills", help="A CSV of past bills: period_start,period_end,kwh,usd.")
     ] = None,
     json_out: JsonOption = False,
+    csv_out: CsvOption = False,
     db: DbOption = None,
 ) -> None:
     """The meter's kWh and cost against the sum of the miners', per day and billing period."""
@@ -46,6 +49,7 @@ def reconcile(
     from elecost.store import active_rate, reading_span
 
     with exit_codes():
+        wants_data = data_output(json_out, csv_out)
         database = open_database(db)
         tariff = active_rate(database, location)
         zone = ZoneInfo(tariff.timezone)
@@ -62,8 +66,11 @@ def reconcile(
             usd = decimal_option(bill_usd, "--bill-usd") if bill_usd is not None else None
             figures.append((start, end, kwh, usd))
         result = reconcile_meter(database, start, end, tariff.location, figures)
-        if json_out:
-            show_json(reconciliation_json(result))
+        if wants_data:
+            data = reconciliation_json(result, exact=csv_out)
+            rows = [{"kind": "day", **day} for day in data["days"]]
+            rows += [{"kind": "billing_period", **period} for period in data["billing_periods"]]
+            show_data(data, csv_out, [*rows, {"kind": "total", **data["total"]}])
         else:
             for part in reconciliation_view(result):
                 show(part)

@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     pass
 
 from elecost.cli.common import (
+    CsvOption,
     DbOption,
     FromOption,
     JsonOption,
@@ -16,6 +17,7 @@ from elecost.cli.common import (
     ToOption,
     app,
     check_names,
+    data_output,
     example_files,
     exit_codes,
     load_files,
@@ -26,7 +28,7 @@ from elecost.cli.common import (
     report_zone,
     root_db,
     show,
-    show_json,
+    show_data,
 )
 
 
@@ -38,6 +40,7 @@ def costs(
     miner: Annotated[str | None, typer.Option("--miner", help="One miner's rows instead of the meter's.")] = None,
     location: LocationOption = None,
     json_out: JsonOption = False,
+    csv_out: CsvOption = False,
     db: DbOption = None,
 ) -> None:
     """List hourly cost rows (the whole meter's, or one miner's)."""
@@ -45,13 +48,14 @@ def costs(
     from elecost.summary import cost_rows
 
     with exit_codes():
+        wants_data = data_output(json_out, csv_out)
         database = open_database(db)
         check_names(database, miner, location)
         zone = report_zone(database, location)
         start, end, label = report_span(database, days, zone, from_, to)
         records = cost_rows(database, start, end, miner=miner, location=location)
-        if json_out:
-            show_json([record_json(r, zone, exact=True) for r in records])
+        if wants_data:
+            show_data([record_json(r, zone, exact=True) for r in records], csv_out)
         else:
             show(records_table(records, zone, f"Cost rows, {label}"))
 
@@ -66,21 +70,27 @@ def summary(
     location: LocationOption = None,
     chart: Annotated[bool, typer.Option("--chart", help="Bars stacked by charge instead of the table.")] = False,
     json_out: JsonOption = False,
+    csv_out: CsvOption = False,
     db: DbOption = None,
 ) -> None:
     """Totals over the last N days (or --from/--to), grouped, with the TOU breakdown and the run rate."""
-    from elecost.report import summary_json, summary_view
+    from elecost.report import record_json, summary_json, summary_view
     from elecost.report_chart import summary_chart
     from elecost.summary import cost_summary
 
     with exit_codes():
+        wants_data = data_output(json_out, csv_out)
         database = open_database(db)
         check_names(database, miner, location)
         zone = report_zone(database, location)
         start, end, label = report_span(database, days, zone, from_, to)
         result = cost_summary(database, start, end, by=by, miner=miner, location=location, zone=zone)
-        if json_out:
-            show_json(summary_json(result, zone))
+        if wants_data:
+            rows = [
+                {"group": label, **record_json(record, zone, exact=True)}
+                for label, record in zip(result.group_labels, result.groups, strict=True)
+            ]
+            show_data(summary_json(result, zone), csv_out, rows)
         elif chart:
             show(summary_chart(result, zone, by, days))
         else:
@@ -94,6 +104,7 @@ def bill(
     to: Annotated[str | None, typer.Option("--to", help="To, excluded.")] = None,
     location: LocationOption = None,
     json_out: JsonOption = False,
+    csv_out: CsvOption = False,
     db: DbOption = None,
 ) -> None:
     """One row per billing period from stored readings: energy, demand, service, total."""
@@ -103,6 +114,7 @@ def bill(
     from elecost.report import bill_view, record_json
 
     with exit_codes():
+        wants_data = data_output(json_out, csv_out)
         database = open_database(db)
         zone = report_zone(database, location)
         rows = bills(
@@ -111,8 +123,9 @@ def bill(
             optional_instant(to, zone, "--to"),
             location,
         )
-        if json_out:
-            show_json([record_json(r, ZoneInfo(t.timezone)) for t, r in rows])
+        if wants_data:
+            # CSV rows keep full precision, so a spreadsheet's sum of them is the bill to the cent
+            show_data([record_json(r, ZoneInfo(t.timezone), exact=csv_out) for t, r in rows], csv_out)
         else:
             for part in bill_view(rows):
                 show(part)
@@ -143,5 +156,5 @@ def demo(
             f"added the example rates, activated 'Example TOU', imported {imported.added} readings from {sample.name},"
         )
         note(f"recorded {recorded.rows} hourly cost rows. Try: elecost --db {path} summary --by miner")
-    summary(days=30, from_=None, to=None, by="day", miner=None, location=None, json_out=False, db=path)
-    bill(from_=None, to=None, location=None, json_out=False, db=path)
+    summary(days=30, from_=None, to=None, by="day", miner=None, location=None, json_out=False, csv_out=False, db=path)
+    bill(from_=None, to=None, location=None, json_out=False, csv_out=False, db=path)
