@@ -131,3 +131,30 @@ def test_by_client_refuses_a_miner_and_other_groupings(tmp_path: Path) -> None:
     assert (code, err) == (2, "error: --by client: not with --miner (a miner belongs to one client)\n")
     code, _, err = run("export", "--by", "miner")
     assert (code, err) == (2, "error: --by: only client, got 'miner'\n")
+
+
+def test_a_location_without_miners_gives_its_overhead_to_no_client(tmp_path: Path) -> None:
+    site(tmp_path)
+    (tmp_path / "annex.yaml").write_text("name: Annex\nlocation: Annex\nrate_type: flat\nflat_rate_usd_per_kwh: 0.20\n")
+    rows = ["timestamp,power_w,location"]
+    rows += [f"2026-11-01T{hour:02d}:00:00Z,1000,Annex" for hour in range(24)]
+    (tmp_path / "annex.csv").write_text("\n".join(rows) + "\n")
+    for args in (
+        ["rate", "add", str(tmp_path / "annex.yaml")],
+        ["rate", "activate", "Annex"],
+        ["readings", "import", str(tmp_path / "annex.csv")],
+        ["record"],
+    ):
+        code, _, err = run(*args)
+        assert code == 0, err
+    code, out, err = run("export", "--by", "client", "--format", "json")
+    assert code == 0, err
+    rows_by = {r["group"]: r for r in json.loads(out)}
+    # The annex's 24 kWh at $0.20 are all overhead, and nobody's but the operation's.
+    annex = rows_by["(no client)"]
+    assert (annex["location"], annex["total_kwh"], annex["overhead_kwh"]) == ("(all)", 144.4, 48.4)
+    assert (annex["total_cost_usd"], annex["overhead_usd"]) == (
+        17.173333,
+        7.307553,
+    )  # 12.373333 + 4.80, 2.507553 + 4.80
+    assert (rows_by["Acme"]["location"], rows_by["Acme"]["total_cost_usd"]) == ("(all)", 37.12)
