@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import decimal
 import json
+from decimal import Decimal
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from elecost.cli import app
@@ -158,3 +162,28 @@ def test_a_location_without_miners_gives_its_overhead_to_no_client(tmp_path: Pat
         7.307553,
     )  # 12.373333 + 4.80, 2.507553 + 4.80
     assert (rows_by["Acme"]["location"], rows_by["Acme"]["total_cost_usd"]) == ("(all)", 37.12)
+
+
+@given(
+    kwh=st.lists(st.decimals(min_value=0, max_value=10_000, places=6), min_size=1, max_size=6),
+    usd=st.decimals(min_value=-1_000, max_value=100_000, places=6),
+)
+def test_shares_of_the_overhead_add_up_to_it_exactly(kwh: list[Decimal], usd: Decimal) -> None:
+    from elecost.clients import NO_CLIENT, _allocate
+    from elecost.tariffs.charges import Line
+    from elecost.tariffs.engine import DECIMAL_CONTEXT, CostRecord
+
+    line = Line("energy", "Flat", usd * 10, "kWh", usd, "", "", "")
+    rest = CostRecord("Flat", "Site", "(site overhead)", 0, 3600, usd * 10, Decimal(0), usd, usd / 3, usd / 7, [line])
+    shares = _allocate(rest, {f"c{i}": k for i, k in enumerate(kwh)})
+    if not any(kwh):
+        assert list(shares) == [NO_CLIENT]
+    assert set(shares) <= {f"c{i}" for i, k in enumerate(kwh) if k} | {NO_CLIENT}
+    with decimal.localcontext(DECIMAL_CONTEXT):  # the engine's precision, as the records' own sums
+        for amount in ("energy_kwh", "energy_cost_usd", "demand_charge_usd", "service_charge_usd"):
+            assert sum((getattr(s, amount) for s in shares.values()), Decimal(0)) == getattr(rest, amount)
+        # each share's total is its own sum at 60 digits: equal far below a micro-dollar
+        assert abs(sum((s.total_cost_usd for s in shares.values()), Decimal(0)) - rest.total_cost_usd) < Decimal(
+            "1e-40"
+        )
+        assert sum((s.lines[0].usd for s in shares.values()), Decimal(0)) == usd
