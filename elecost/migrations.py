@@ -272,3 +272,9 @@ def m009_cost_days(db: Database) -> None:
 def m010_pruned(db: Database) -> None:
     """Per location, the instant before which its readings were pruned (see `elecost.retention`)."""
     db.execute("CREATE TABLE pruned (location TEXT PRIMARY KEY, before_s INTEGER NOT NULL)")
+
+
+@migrations(name="011_miner_clients")
+def m011_miner_clients(db: Database) -> None:
+    """The hosting client a miner belongs to (NULL: the operation's own), for `summary --by client`."""
+    db.execute("ALTER TABLE miners ADD COLUMN client TEXT")

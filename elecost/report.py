@@ -518,7 +518,8 @@ def miners_table(miners: Sequence[Miner]) -> Table:
     """The miner inventory."""
     table = Table(title="Miners", title_justify="left")
     addressed = any(m.host or m.port for m in miners)  # the API column only where some miner needs it
-    for column in ("name", "location", "model", "TH/s", "W", "J/TH", *(("API",) if addressed else ())):
+    hosted = ("client",) if any(m.client for m in miners) else ()  # its column only where some miner has one
+    for column in ("name", "location", *hosted, "model", "TH/s", "W", "J/TH", *(("API",) if addressed else ())):
         table.add_column(column, justify="right" if column in ("TH/s", "W", "J/TH") else "left")
     for miner in miners:
         efficiency = f"{miner.power_w / miner.hashrate_th:.1f}" if miner.power_w and miner.hashrate_th else ""
@@ -526,6 +527,7 @@ def miners_table(miners: Sequence[Miner]) -> Table:
         table.add_row(
             miner.name,
             miner.location,
+            *((miner.client or "",) if hosted else ()),
             miner.model or "",
             f"{miner.hashrate_th:g}" if miner.hashrate_th is not None else "",
             f"{miner.power_w:g}" if miner.power_w is not None else "",

@@ -732,6 +732,7 @@ class Miner:
     model: str | None
     host: str | None = None
     port: int | None = None
+    client: str | None = None  # the hosting client it belongs to; '' in an update clears it
 
 
 def add_miner(db: Database, miner: Miner) -> None:
@@ -759,8 +760,9 @@ def add_miners(db: Database, miners: Sequence[Miner], *, keep_listed: bool = Fal
             miner_id = new_miner_id(db, miner.location, miner.name)
             db.execute(
                 "UPDATE miners SET listed = 1, hashrate_th = coalesce(?, hashrate_th), power_w = coalesce(?, power_w), "
-                "model = coalesce(?, model), host = coalesce(?, host), port = coalesce(?, port) WHERE id = ?",
-                [miner.hashrate_th, miner.power_w, miner.model, miner.host, miner.port, miner_id],
+                "model = coalesce(?, model), host = coalesce(?, host), port = coalesce(?, port), "
+                "client = CASE WHEN ?6 IS NULL THEN client ELSE nullif(?6, '') END WHERE id = ?7",
+                [miner.hashrate_th, miner.power_w, miner.model, miner.host, miner.port, miner.client, miner_id],
             )
             written += 1
     return written
@@ -788,11 +790,17 @@ def list_miners(db: Database, location: str | None = None) -> list[Miner]:
         where += " AND location = ?"
         params.append(location)
     rows = db.execute(
-        f"SELECT name, location, hashrate_th, power_w, model, host, port FROM miners WHERE {where} "
+        f"SELECT name, location, hashrate_th, power_w, model, host, port, client FROM miners WHERE {where} "
         "ORDER BY location, name",
         params,
     )
     return [Miner(*row) for row in rows]
+
+
+def miner_clients(db: Database) -> dict[tuple[str, str], str]:
+    """(location, miner name) -> hosting client, for the miners that have one."""
+    rows = db.execute("SELECT location, name, client FROM miners WHERE client IS NOT NULL")
+    return {(location, name): client for location, name, client in rows}
 
 
 def set_budget(db: Database, location: str, monthly_usd: Decimal) -> None:

@@ -62,7 +62,7 @@ def cost_summary(
     Days are local days in `zone` (UTC if none).
     """
     if by not in GROUPINGS:
-        raise UsageError(f"--by: must be one of {', '.join(GROUPINGS)}, got {by!r}")
+        raise UsageError(f"--by: must be one of {', '.join(GROUPINGS)}, client, got {by!r}")  # client: elecost.clients
     zone = zone or ZoneInfo("UTC")
     records = cost_rows(db, start_s, end_s, miner=miner, location=location)
     if not records:

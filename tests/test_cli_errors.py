@@ -114,7 +114,11 @@ CASES: list[tuple[Callable[[], None], tuple[str, ...], str]] = [
         "(locations with an active rate: 'Main Facility')",
     ),
     (tou_site, ("rate", "update", "Example Flat", TOU), "a rate named 'Example TOU' already exists"),
-    (recorded_site, ("summary", "--by", "week"), "--by: must be one of day, miner, location, period, got 'week'"),
+    (
+        recorded_site,
+        ("summary", "--by", "week"),
+        "--by: must be one of day, miner, location, period, client, got 'week'",
+    ),
     (recorded_site, ("bill", "--from", "2026-11-03", "--to", "2026-11-02"), "--to must be after --from"),
     (recorded_site, ("export", "--format", "xlsx"), "--format: csv or json, got 'xlsx'"),
     (recorded_site, ("export", "--kind", "rows"), "--kind: costs, bills or all, got 'rows'"),

@@ -226,5 +226,6 @@ def test_adding_nameplate_power_after_a_scan_keeps_the_model_and_port() -> None:
             "model": "Antminer S21",
             "host": None,
             "port": 14028,
+            "client": None,
         }
     ]

@@ -30,6 +30,8 @@ from elecost.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from sqlite_utils import Database
 
     from elecost.mining import Network
@@ -94,6 +96,9 @@ def miner_add(
     port: Annotated[
         int | None, typer.Option("--port", min=1, max=65535, help="Port of its API [default: 4028].")
     ] = None,
+    client: Annotated[
+        str | None, typer.Option("--client", help="The hosting client it belongs to ('' clears).")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Add a miner (or a range of IPs) to the inventory, or update it."""
@@ -113,9 +118,11 @@ def miner_add(
         power = None if power_w is None else float(decimal_option(power_w, "--power-w", "1e12"))
         database = open_database(db, create=True)
         place = location or only_active_location(database)
-        add_miners(database, [Miner(n, place, hashrate, power, model, host, port) for n in names or [name]])
+        add_miners(database, [Miner(n, place, hashrate, power, model, host, port, client) for n in names or [name]])
         who = f"{len(names)} miners {names[0]} to {names[-1]}" if names else f"miner {name!r}"
-        note(f"{who} at {place!r}: {hashrate or '?'} TH/s, {power or '?'} W")
+        note(
+            f"{who} at {place!r}: {hashrate or '?'} TH/s, {power or '?'} W" + (f", client {client!r}" if client else "")
+        )
 
 
 @miner_app.command("list")
@@ -349,6 +356,7 @@ def export(
     kind: Annotated[str, typer.Option("--kind", help="costs, bills or all.")] = "all",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --output if it exists.")] = False,
+    by: Annotated[str | None, typer.Option("--by", help="client: a row per hosting client instead.")] = None,
     db: DbOption = None,
 ) -> None:
     """Cost rows (every meter and miner row) and bills, for a spreadsheet."""
@@ -368,6 +376,9 @@ def export(
         zone = report_zone(database, None)
         start = optional_instant(from_, zone, "--from")
         end = optional_instant(to, zone, "--to")
+        if by is not None:
+            _export_clients(database, by, format_, start, end, zone, output)
+            return
         costs = export_rows(database, start, end) if kind != "bills" else []
         bill_rows = bills(database, start, end) if kind != "costs" else []
         text = export_json(costs, bill_rows, zone) if format_ == "json" else export_csv(costs, bill_rows, zone)
@@ -376,3 +387,27 @@ def export(
         else:
             write_output(output, text)
             note(f"wrote {len(costs)} cost rows and {len(bill_rows)} bills to {output}")
+
+
+def _export_clients(
+    database: "Database",
+    by: str,
+    format_: str,
+    start: int | None,
+    end: int | None,
+    zone: "ZoneInfo",
+    output: Path | None,
+) -> None:
+    from elecost.clients import client_summary
+    from elecost.errors import UsageError
+    from elecost.report_clients import client_csv, client_export_json
+
+    if by != "client":
+        raise UsageError(f"--by: only client, got {by!r}")
+    result = client_summary(database, start, end)
+    text = client_export_json(result, zone) if format_ == "json" else client_csv(result, zone)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_output(output, text)
+        note(f"wrote {len(result.clients)} client rows to {output}")

@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    pass
+    from zoneinfo import ZoneInfo
+
+    from sqlite_utils import Database
 
 from elecost.cli.common import (
     CsvOption,
@@ -65,7 +67,7 @@ def summary(
     days: Annotated[int, typer.Option("--days", min=1, help="The last N local days of records.")] = 30,
     from_: FromOption = None,
     to: ToOption = None,
-    by: Annotated[str, typer.Option("--by", help="Group by day, miner, location or period.")] = "day",
+    by: Annotated[str, typer.Option("--by", help="Group by day, miner, location, period or client.")] = "day",
     miner: Annotated[str | None, typer.Option("--miner", help="One miner only.")] = None,
     location: LocationOption = None,
     chart: Annotated[bool, typer.Option("--chart", help="Bars stacked by charge instead of the table.")] = False,
@@ -84,6 +86,9 @@ def summary(
         check_names(database, miner, location)
         zone = report_zone(database, location)
         start, end, label = report_span(database, days, zone, from_, to)
+        if by == "client":
+            _client_summary(database, start, end, location, zone, label, miner, json_out)
+            return
         result = cost_summary(database, start, end, by=by, miner=miner, location=location, zone=zone)
         if wants_data:
             rows = [
@@ -96,6 +101,29 @@ def summary(
         else:
             for part in summary_view(result, zone, by, label):
                 show(part)
+
+
+def _client_summary(
+    database: "Database",
+    start: int,
+    end: int,
+    location: str | None,
+    zone: "ZoneInfo",
+    label: str,
+    miner: str | None,
+    json_out: bool,
+) -> None:
+    from elecost.clients import client_summary
+    from elecost.errors import UsageError
+    from elecost.report_clients import client_summary_json, client_table
+
+    if miner is not None:
+        raise UsageError("--by client: not with --miner (a miner belongs to one client)")
+    result = client_summary(database, start, end, location)
+    if json_out:
+        show_json(client_summary_json(result, zone))
+    else:
+        show(client_table(result, zone, label))
 
 
 @app.command(rich_help_panel="Track")
