@@ -143,7 +143,7 @@ def test_rate_list_csv_writes_nested_fields_as_json(ercot: str) -> None:
 
 def test_miner_list_csv(ercot: str) -> None:
     header, rows = csv_of(ercot, "miner", "list")
-    assert header == ["name", "location", "hashrate_th", "power_w", "model", "host", "port"]
+    assert header == ["name", "location", "hashrate_th", "power_w", "model", "host", "port", "client"]
     assert rows[1] == {
         "name": "c2-s21",
         "location": "West Site",
@@ -152,6 +152,7 @@ def test_miner_list_csv(ercot: str) -> None:
         "model": "",
         "host": "",
         "port": "",
+        "client": "",
     }
 
 

@@ -87,7 +87,7 @@ def summary(
         zone = report_zone(database, location)
         start, end, label = report_span(database, days, zone, from_, to)
         if by == "client":
-            _client_summary(database, start, end, location, zone, label, miner, json_out)
+            _client_summary(database, start, end, location, zone, label, miner, json_out, csv_out)
             return
         result = cost_summary(database, start, end, by=by, miner=miner, location=location, zone=zone)
         if wants_data:
@@ -112,16 +112,17 @@ def _client_summary(
     label: str,
     miner: str | None,
     json_out: bool,
+    csv_out: bool,
 ) -> None:
     from elecost.clients import client_summary
     from elecost.errors import UsageError
-    from elecost.report_clients import client_summary_json, client_table
+    from elecost.report_clients import client_rows, client_summary_json, client_table
 
     if miner is not None:
         raise UsageError("--by client: not with --miner (a miner belongs to one client)")
     result = client_summary(database, start, end, location)
-    if json_out:
-        show_json(client_summary_json(result, zone))
+    if json_out or csv_out:
+        show_data(client_summary_json(result, zone), csv_out, client_rows(result, zone, exact=True))
     else:
         show(client_table(result, zone, label))
 
