@@ -9,7 +9,6 @@ jobs at once queue instead of deadlocking. Money is stored as REAL USD at full f
 from __future__ import annotations
 
 import json
-import operator
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -24,7 +23,7 @@ from sqlite_utils import Database
 from elecost.errors import InputError, Problem, UsageError
 from elecost.migrations import migrations
 from elecost.readings import median_spacing_s, reading_ends
-from elecost.tariffs.charges import Line
+from elecost.tariffs.charges import KindKey, Line, kind_key
 from elecost.tariffs.engine import CostRecord, FloatRow, Prior
 from elecost.tariffs.load import TOP_KEYS, tariff_from_mapping, tariff_to_mapping
 from elecost.tariffs.model import Tariff
@@ -484,8 +483,6 @@ COST_COLUMNS = (
 )
 _INSERT_COST = f"INSERT INTO costs ({', '.join(COST_COLUMNS)}) VALUES ({', '.join('?' * len(COST_COLUMNS))})"
 _INSERT_LINE = "INSERT INTO cost_lines (cost_id, position, kind_id, quantity, usd) VALUES (?, ?, ?, ?, ?)"
-KindKey = tuple[str, str, str, int, str, str]  # charge, label, unit, part, period, tier
-_kind_key: Callable[[Line], KindKey] = operator.itemgetter(0, 1, 3, 5, 6, 7)  # a line's kind, in one C call
 
 
 def _kind_ids(db: Database) -> dict[KindKey, int]:
@@ -568,7 +565,7 @@ def replace_cost_rows(
             )
         )
         for position, line in enumerate(record.lines):
-            key = _kind_key(line)
+            key = kind_key(line)
             kind = kind_of(key)
             if kind is None:
                 insert = "INSERT INTO line_kinds (charge, label, unit, part, period, tier) VALUES (?, ?, ?, ?, ?, ?)"

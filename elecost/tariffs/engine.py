@@ -32,9 +32,11 @@ from elecost.tariffs.charges import (
     ENERGY_KINDS,
     SERVICE_KINDS,
     ZERO,
+    KindKey,
     Line,
     energy_lines,
     fixed_lines,
+    kind_key,
     ladder_amounts,
     ladder_lines,
     period_days,
@@ -216,7 +218,6 @@ def price_hours(
 # A miner row as `record` stores it: floats, lines as (line kind's id, quantity, usd).
 FloatLine = tuple[int, float, float]
 FloatRow = tuple[str, int, int, float, float, float, float, float, list[FloatLine]]
-KindKey = tuple[str, str, str, int, str, str]  # charge, label, unit, part, period, tier
 
 
 def price_hours_for_store(
@@ -320,7 +321,7 @@ def _price(
                 (window_s, low, high, first_hour),
             )
             return rows, peaks, float_rows
-        if miner_rows and (tallies or "" in clipped):
+        if miner_rows and tallies:  # `tallies` holds the miners' now (the meter's was taken out)
             shared = _shared_lines(meter_rows, tariff.laddered)
             for name in sorted(tallies):
                 energy, windows = tallies[name]
@@ -328,8 +329,7 @@ def _price(
                 rows.extend(
                     _miner_rows(tariff, zone, name, energy, own_peaks, hours, meter_rows, shared, reporting, rates)
                 )
-            if tallies:
-                rows.extend(_overhead_rows(tariff, meter_rows, rows[len(meter_rows) :], "" in clipped, reporting))
+            rows.extend(_overhead_rows(tariff, meter_rows, rows[len(meter_rows) :], "" in clipped, reporting))
     return rows, peaks, []
 
 
@@ -357,12 +357,12 @@ def _overhead_rows(
     for index, meter in enumerate(meter_rows):
         if not metered and reporting.get(index):
             continue
-        lines = {_key(line): line for line in meter.lines}
+        lines = {kind_key(line): line for line in meter.lines}
         energy_kwh = meter.energy_kwh
         for row in by_start.get(meter.period_start_s, []):
             energy_kwh -= row.energy_kwh
             for line in row.lines:
-                key = _key(line)
+                key = kind_key(line)
                 held = lines.get(key) or line._replace(quantity=ZERO, usd=ZERO)
                 lines[key] = held._replace(quantity=held.quantity - line.quantity, usd=held.usd - line.usd)
         out.append(
@@ -378,10 +378,6 @@ def _overhead_rows(
             )
         )
     return out
-
-
-def _key(line: Line) -> tuple[str, str, str, int, str, str]:
-    return (line.charge, line.label, line.unit, line.part, line.period, line.tier)
 
 
 class Unpriced(UsageError):
