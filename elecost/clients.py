@@ -22,7 +22,7 @@ from sqlite_utils import Database
 from elecost.errors import UsageError
 from elecost.store import miner_clients
 from elecost.summary import cost_rows, miner_totals
-from elecost.tariffs.charges import ZERO, Line
+from elecost.tariffs.charges import ZERO, Line, lines_less
 from elecost.tariffs.engine import DECIMAL_CONTEXT, SITE_OVERHEAD, CostRecord, combine
 
 NO_CLIENT = "(no client)"
@@ -99,15 +99,10 @@ def _remainder(meter: CostRecord, miners: Sequence[CostRecord]) -> CostRecord:
     """The meter's record less its miners': kWh, money and lines (a kW line keeps no quantity:
     the client's own peak is what its row shows; the overhead moves only money)."""
     with decimal.localcontext(DECIMAL_CONTEXT):
-        lines = {_line_key(line): line for line in meter.lines}
-        for record in miners:
-            for line in record.lines:
-                key = _line_key(line)
-                held = lines.get(key) or line._replace(quantity=ZERO, usd=ZERO)
-                lines[key] = held._replace(quantity=held.quantity - line.quantity, usd=held.usd - line.usd)
+        remainder = lines_less(meter.lines, (line for record in miners for line in record.lines), _line_key)
         kept = [
             line._replace(quantity=ZERO) if line.unit == "kW" else line
-            for line in lines.values()
+            for line in remainder
             if line.usd or (line.quantity and line.unit != "kW")
         ]
         return replace(

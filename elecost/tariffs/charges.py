@@ -15,7 +15,7 @@ up to the bill exactly (Decimal, no rounding):
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
@@ -51,6 +51,17 @@ class Line(NamedTuple):
 KindKey = tuple[str, str, str, int, str, str]  # charge, label, unit, part, period, tier
 # What makes two lines the same kind (all but the amounts), in one C call: a fleet has millions.
 kind_key: Callable[[Line], KindKey] = operator.itemgetter(0, 1, 3, 5, 6, 7)
+
+
+def lines_less(lines: Iterable[Line], others: Iterable[Line], key: Callable[[Line], Hashable] = kind_key) -> list[Line]:
+    """`lines` less `others`, line by line of the same kind (`key`): what a meter's lines hold
+    beyond its miners' (a kind only the others have comes out negative)."""
+    held = {key(line): line for line in lines}
+    for line in others:
+        kind = key(line)
+        have = held.get(kind) or line._replace(quantity=ZERO, usd=ZERO)
+        held[kind] = have._replace(quantity=have.quantity - line.quantity, usd=have.usd - line.usd)
+    return list(held.values())
 
 
 def tier_label(floor: Decimal, tier: Tier, daily: bool) -> str:

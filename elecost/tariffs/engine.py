@@ -36,9 +36,9 @@ from elecost.tariffs.charges import (
     Line,
     energy_lines,
     fixed_lines,
-    kind_key,
     ladder_amounts,
     ladder_lines,
+    lines_less,
     period_days,
     rider_lines,
 )
@@ -357,14 +357,9 @@ def _overhead_rows(
     for index, meter in enumerate(meter_rows):
         if not metered and reporting.get(index):
             continue
-        lines = {kind_key(line): line for line in meter.lines}
-        energy_kwh = meter.energy_kwh
-        for row in by_start.get(meter.period_start_s, []):
-            energy_kwh -= row.energy_kwh
-            for line in row.lines:
-                key = kind_key(line)
-                held = lines.get(key) or line._replace(quantity=ZERO, usd=ZERO)
-                lines[key] = held._replace(quantity=held.quantity - line.quantity, usd=held.usd - line.usd)
+        miners = by_start.get(meter.period_start_s, [])
+        energy_kwh = meter.energy_kwh - sum((row.energy_kwh for row in miners), ZERO)
+        lines = lines_less(meter.lines, (line for row in miners for line in row.lines))
         out.append(
             of_lines(
                 tariff.name,
@@ -374,7 +369,7 @@ def _overhead_rows(
                 meter.period_end_s,
                 energy_kwh,
                 ZERO,
-                list(lines.values()),
+                lines,
             )
         )
     return out
