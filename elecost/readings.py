@@ -137,59 +137,71 @@ def _csv_rows(handle: Iterable[str], source: str, zone: ZoneInfo | None, problem
     place = header.index("location") if "location" in header else None
     lasts = header.index("duration_s") if "duration_s" in header else None
     width = len(header)
-    parse_iso = datetime.fromisoformat
-    while True:
-        start_line = reader.line_num + 1  # a quoted field may run over several lines
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            problems.append(Problem(source, start_line, "", _csv_problem(exc)))
-            return
-        # The common row, checked inline for speed; anything unusual takes the careful path.
-        try:
-            stamp = fields[at]
-            if stamp.isdigit() and len(stamp) == 10:
-                timestamp_s = int(stamp)
-            else:
-                moment = parse_iso(stamp)
-                if moment.tzinfo is None:
-                    raise ValueError(stamp)  # local time: the careful path checks for DST changes
-                timestamp_s = int(moment.timestamp())
-            watts = float(fields[power])
-            if not (0 <= watts <= MAX_POWER_W and MIN_S <= timestamp_s < MAX_S) or (
-                lasts is not None and fields[lasts]
-            ):
-                raise ValueError(watts)
-            yield (
+    instants: dict[str, int] = {}  # a fleet's file repeats each timestamp once per miner: parse it once
+    end_line = reader.line_num
+    try:
+        for fields in reader:
+            start_line, end_line = end_line + 1, reader.line_num  # a quoted field may run over several lines
+            # The common row, checked inline for speed; anything unusual takes the careful path.
+            try:
+                stamp = fields[at]
+                timestamp_s = instants.get(stamp)
+                if timestamp_s is None:
+                    timestamp_s = _utc_instant(stamp)
+                    if len(instants) >= _INSTANTS_KEPT:
+                        instants.clear()
+                    instants[stamp] = timestamp_s
+                watts = float(fields[power])
+                if not 0 <= watts <= MAX_POWER_W or (lasts is not None and fields[lasts]):
+                    raise ValueError(watts)
+                yield (
+                    start_line,
+                    timestamp_s,
+                    watts,
+                    fields[miner].strip() if miner is not None else "",
+                    (fields[place].strip() or None) if place is not None else None,
+                    None,
+                )
+                continue
+            except (ValueError, IndexError):
+                pass
+            if not fields:
+                continue
+            if len(fields) < width:
+                fields += [""] * (width - len(fields))
+            row = _row(
+                source,
                 start_line,
-                timestamp_s,
-                watts,
-                fields[miner].strip() if miner is not None else "",
-                (fields[place].strip() or None) if place is not None else None,
-                None,
+                zone,
+                problems,
+                fields[at],
+                fields[power],
+                fields[miner] if miner is not None else "",
+                fields[place] if place is not None else "",
+                fields[lasts] if lasts is not None else "",
             )
-            continue
-        except (ValueError, IndexError):
-            pass
-        if not fields:
-            continue
-        if len(fields) < width:
-            fields += [""] * (width - len(fields))
-        row = _row(
-            source,
-            start_line,
-            zone,
-            problems,
-            fields[at],
-            fields[power],
-            fields[miner] if miner is not None else "",
-            fields[place] if place is not None else "",
-            fields[lasts] if lasts is not None else "",
-        )
-        if row is not None:
-            yield row
+            if row is not None:
+                yield row
+    except csv.Error as exc:
+        problems.append(Problem(source, end_line + 1, "", _csv_problem(exc)))
+
+
+_INSTANTS_KEPT = 100_000  # distinct timestamps remembered while scanning a file (a year of 5-minute steps)
+
+
+def _utc_instant(stamp: str) -> int:
+    """The common timestamp of a readings file: epoch seconds or ISO 8601 with an offset, within range.
+    ValueError for anything else (local time, too early or late): the careful path explains it."""
+    if stamp.isdigit() and len(stamp) == 10:
+        timestamp_s = int(stamp)
+    else:
+        moment = datetime.fromisoformat(stamp)
+        if moment.tzinfo is None:
+            raise ValueError(stamp)  # local time: the careful path checks for DST changes
+        timestamp_s = int(moment.timestamp())
+    if not MIN_S <= timestamp_s < MAX_S:
+        raise ValueError(stamp)
+    return timestamp_s
 
 
 def _csv_problem(exc: csv.Error) -> str:

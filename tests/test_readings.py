@@ -129,3 +129,26 @@ def test_duplicates_are_ignored_and_conflicts_reported() -> None:
     assert [str(p) for p in problems] == [
         "r.csv:0: power_w: conflicts with line 0: same miner and timestamp, 5 W here, 1000 W there"
     ]
+
+
+def test_a_timestamp_repeated_for_every_miner_is_read_alike_each_time_and_bad_ones_each_named(write: Write) -> None:
+    """A fleet's export repeats each timestamp once per miner, and the scanner parses it once: the rows
+    after the first must read the same, and a bad or local timestamp is named on every line it is on."""
+    path = write(
+        "r.csv",
+        """
+        timestamp,power_w,miner
+        2026-05-04T00:00:00Z,3000,a
+        2026-05-04T00:00:00Z,3001,b
+        1900-01-01T00:00:00Z,3002,c
+        1900-01-01T00:00:00Z,3003,d
+        2026-05-04T00:00:00Z,3004,e
+        """,
+    )
+    rows, problems = read_readings(path, None)
+    assert [(r.line, r.timestamp_s, r.miner) for r in rows] == [
+        (2, 1777852800, "a"),
+        (3, 1777852800, "b"),
+        (6, 1777852800, "e"),
+    ]
+    assert [(p.line, p.field) for p in problems] == [(4, "timestamp"), (5, "timestamp")]
