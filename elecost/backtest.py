@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlite_utils import Database
-
+from elecost.db import Database
 from elecost.errors import InputError, Problem, UsageError
 from elecost.instants import iso, parse_instant
 from elecost.mining import hashprice_usd_per_th_day

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from sqlite_utils import Database
-
 from elecost.context import pricing_context
+from elecost.db import Database
 from elecost.errors import UsageError
 from elecost.store import (
     active_rate,

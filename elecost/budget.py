@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlite_utils import Database
-
+from elecost.db import Database
 from elecost.errors import UsageError
 from elecost.store import active_rates, budgets, cost_totals, reading_locations
 from elecost.tariffs.periods import local_date, local_midnight

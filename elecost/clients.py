@@ -17,8 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from sqlite_utils import Database
-
+from elecost.db import Database
 from elecost.errors import UsageError
 from elecost.store import miner_clients
 from elecost.summary import cost_rows, miner_totals

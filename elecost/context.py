@@ -12,8 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlite_utils import Database
-
+from elecost.db import Database
 from elecost.store import stored_milli_loads
 from elecost.tariffs.engine import Context, demand_peaks_of_period
 from elecost.tariffs.model import Tariff

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlite_utils import Database
-
+from elecost.db import Database
 from elecost.errors import InputError, Problem, UsageError
 from elecost.readings import TextOpener, scan_readings
 from elecost.store import (

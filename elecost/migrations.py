@@ -1,4 +1,4 @@
-"""Numbered schema migrations, append-only, applied on every open (sqlite-utils' Migrations).
+"""Numbered schema migrations, append-only, applied on every open (`elecost.db.Migrations`).
 
 Never edit a migration that has shipped: add the next one. Key columns are NOT NULL (the whole
 meter is miner '' rather than NULL, since NULLs never collide in a unique index), so re-imports
@@ -7,8 +7,7 @@ and re-runs of `record` hit the unique keys instead of adding rows.
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from elecost.db import Database, Migrations
 
 migrations = Migrations("elecost")
 

@@ -16,8 +16,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlite_utils import Database
-
+from elecost.db import Database
 from elecost.errors import UsageError
 from elecost.pricing import price_constant_load
 from elecost.store import Miner, active_rate, active_rates, cost_totals, list_miners

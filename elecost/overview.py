@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlite_utils import Database
-
 from elecost.backtest import fleet_of, running_schedule
 from elecost.bills import bills
 from elecost.budget import BudgetStatus, budget_status
+from elecost.db import Database
 from elecost.errors import UsageError
 from elecost.mining import Network, ProfitRow, profit
 from elecost.peaks import peak_loads

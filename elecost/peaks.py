@@ -15,8 +15,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlite_utils import Database
-
+from elecost.db import Database
 from elecost.errors import InputError, Problem
 from elecost.instants import parse_instant
 from elecost.price_store import PeakRow, peak_intervals

@@ -12,8 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlite_utils import Database
-
+from elecost.db import Database
 from elecost.minerapi import Answer, Target, poll, targets_from
 from elecost.store import list_miners, mark_dirty, miner_ids, write_readings, write_transaction
 

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlite_utils import Database
-
+from elecost.db import Database
 from elecost.errors import InputError, Problem
 from elecost.instants import iso
 from elecost.prices import PriceRow, usd_per_mwh
@@ -96,8 +95,8 @@ def import_prices(db: Database, market: str, rows: Sequence[PriceRow], *, replac
             new.append((market, row.start_s, row.end_s, row.price_uusd_per_mwh))
         if problems:
             raise InputError(problems)
-        db.conn.executemany("DELETE FROM prices WHERE market = ? AND start_s = ?", [(market, s) for s in stale])
-        db.conn.executemany("INSERT INTO prices (market, start_s, end_s, price_uusd_per_mwh) VALUES (?, ?, ?, ?)", new)
+        db.executemany("DELETE FROM prices WHERE market = ? AND start_s = ?", [(market, s) for s in stale])
+        db.executemany("INSERT INTO prices (market, start_s, end_s, price_uusd_per_mwh) VALUES (?, ?, ?, ?)", new)
     return ImportCounts(len(new) - replaced, unchanged + copies, replaced)
 
 
@@ -236,8 +235,8 @@ def import_peaks(db: Database, name: str, rows: Sequence[PeakRow], *, replace: b
                 new.append((name, row.start_s, row.end_s))
         if problems:
             raise InputError(problems)
-        db.conn.executemany("DELETE FROM peaks WHERE name = ? AND start_s = ?", [(name, start) for start in stale])
-        db.conn.executemany("INSERT INTO peaks (name, start_s, end_s) VALUES (?, ?, ?)", new)
+        db.executemany("DELETE FROM peaks WHERE name = ? AND start_s = ?", [(name, start) for start in stale])
+        db.executemany("INSERT INTO peaks (name, start_s, end_s) VALUES (?, ?, ?)", new)
     return ImportCounts(len(new) - replaced, unchanged, replaced)
 
 

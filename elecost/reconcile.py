@@ -16,9 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlite_utils import Database
-
 from elecost.bills import bills
+from elecost.db import Database
 from elecost.errors import InputError, Problem, UsageError
 from elecost.store import active_rate, query_cost_rows, stored_milli_loads
 from elecost.tariffs.engine import SITE_OVERHEAD

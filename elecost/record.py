@@ -20,9 +20,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlite_utils import Database
-
 from elecost.context import pricing_context
+from elecost.db import Database
 from elecost.price_store import first_unpriced
 from elecost.retention import pruned_before
 from elecost.rollups import rebuild_days, rows_end

@@ -14,8 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlite_utils import Database
-
+from elecost.db import Database
 from elecost.store import active_rates
 from elecost.tariffs.periods import billing_periods
 

@@ -9,17 +9,15 @@ jobs at once queue instead of deadlocking. Money is stored as REAL USD at full f
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
+from elecost.db import Database, SQLiteDatabase
 from elecost.errors import InputError, Problem, UsageError
 from elecost.migrations import migrations
 from elecost.readings import median_spacing_s, reading_ends
@@ -37,12 +35,10 @@ def open_db(path: str | Path) -> Database:
     """Open (creating if need be) an elecost database and bring its schema up to date."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    db = Database(conn, execute_plugins=False)  # no entry-point scan per open: ~0.02-0.04 s (issue 15)
+    db = SQLiteDatabase(path, timeout_s=BUSY_TIMEOUT_MS / 1000)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-        with db.ensure_autocommit_on():
-            db.execute("PRAGMA journal_mode = wal")
+        db.execute("PRAGMA journal_mode = wal")
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
@@ -56,20 +52,10 @@ def open_db(path: str | Path) -> Database:
     return db
 
 
-@contextmanager
-def write_transaction(db: Database) -> Iterator[Database]:
-    """One atomic write: takes the write lock at once, commits on success, rolls back on any error."""
-    if db.conn.in_transaction:
-        with db.atomic():
-            yield db
-        return
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        db.rollback()
-        raise
-    db.execute("COMMIT")
+def write_transaction(db: Database) -> AbstractContextManager[Database]:
+    """One atomic write: takes the write lock at once, commits on success, rolls back on any error
+    (a savepoint when a transaction is already open)."""
+    return db.write_transaction()
 
 
 def _now_text() -> str:
@@ -88,6 +74,15 @@ def _rate_row(tariff: Tariff) -> dict[str, Any]:
     row["active"] = int(tariff.active)
     row["spec"] = json.dumps(mapping)
     return row
+
+
+def _column_values(row: dict[str, Any]) -> list[Any]:
+    """A rate row's values as stored: a Decimal as REAL, a list or mapping as JSON (as sqlite-utils
+    stored them before; the row's column names are the constants of `_rate_row`)."""
+    return [
+        float(value) if isinstance(value, Decimal) else json.dumps(value) if isinstance(value, list | dict) else value
+        for value in row.values()
+    ]
 
 
 def _tariff_from_row(row: dict[str, Any]) -> Tariff:
@@ -116,7 +111,10 @@ def add_rates(db: Database, tariffs: Sequence[Tariff]) -> None:
             raise InputError(problems)
         for tariff in tariffs:
             now = _now_text()
-            db.table("rates").insert({**_rate_row(tariff), "created_at": now, "updated_at": now})
+            row = {**_rate_row(tariff), "created_at": now, "updated_at": now}
+            db.execute(
+                f"INSERT INTO rates ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", _column_values(row)
+            )
             if tariff.active:
                 _make_only_active(db, tariff.name, tariff.location)
                 _mark_reprice(db, tariff.location, f"rate {tariff.name!r} was added as its active rate")
@@ -132,7 +130,9 @@ def update_rate(db: Database, name: str, tariff: Tariff, active: bool | None = N
         was_active, old_location = db.execute("SELECT active, location FROM rates WHERE id = ?", [rate_id]).fetchone()
         row = {**_rate_row(tariff), "updated_at": _now_text()}
         row["active"] = int(tariff.active or was_active) if active is None else int(active)
-        db.table("rates").update(rate_id, row)
+        db.execute(
+            f"UPDATE rates SET {', '.join(f'{key} = ?' for key in row)} WHERE id = ?", [*_column_values(row), rate_id]
+        )
         if row["active"]:
             _make_only_active(db, tariff.name, tariff.location)
             _mark_reprice(db, tariff.location, f"rate {tariff.name!r} was updated")
@@ -292,13 +292,14 @@ def write_readings(
         conflicts.append((miner_id, timestamp_s))
         return int(replace)
 
-    db.conn.create_function("elecost_conflict", 2, conflict)
-    return db.conn.executemany(_UPSERT, rows).rowcount  # the upserts' own changes, summed
+    assert isinstance(db, SQLiteDatabase)  # PostgreSQL: see the portable form (step 2 of the seam)
+    db.create_function("elecost_conflict", 2, conflict)
+    return db.executemany(_UPSERT, rows).rowcount  # the upserts' own changes, summed
 
 
 def mark_dirty(db: Database, spans: dict[str, tuple[int, int]]) -> None:
     """Note the first and last timestamp of each location's changed readings, for `record`."""
-    db.conn.executemany(
+    db.executemany(
         "INSERT INTO dirty (location, start_s, end_s) VALUES (?, ?, ?)",
         [(location, low, high) for location, (low, high) in spans.items()],
     )
@@ -498,7 +499,7 @@ def line_kind_ids(db: Database) -> Callable[[KindKey], int]:
         found = kinds.get(key)
         if found is None:
             insert = "INSERT INTO line_kinds (charge, label, unit, part, period, tier) VALUES (?, ?, ?, ?, ?, ?)"
-            found = kinds[key] = int(db.execute(insert, key).lastrowid or 0)
+            found = kinds[key] = int(db.execute(f"{insert} RETURNING id", key).fetchone()[0])
         return found
 
     return kind_id
@@ -569,7 +570,7 @@ def replace_cost_rows(
             kind = kind_of(key)
             if kind is None:
                 insert = "INSERT INTO line_kinds (charge, label, unit, part, period, tier) VALUES (?, ?, ?, ?, ?, ?)"
-                kind = kinds[key] = int(db.execute(insert, key).lastrowid or 0)
+                kind = kinds[key] = int(db.execute(f"{insert} RETURNING id", key).fetchone()[0])
             add_line((cost_id, position, kind, float(line.quantity), float(line.usd)))
     next_id += len(records)
     for cost_id, (miner, start, end, kwh, peak, energy, demand, service, lines) in enumerate(float_rows, next_id):
@@ -599,8 +600,8 @@ def replace_cost_rows(
         )
         for position, (kind, quantity, usd) in enumerate(lines):
             add_line((cost_id, position, kind, quantity, usd))
-    db.conn.executemany(_INSERT_COST, cost_rows)
-    db.conn.executemany(_INSERT_LINE, line_rows)
+    db.executemany(_INSERT_COST, cost_rows)
+    db.executemany(_INSERT_LINE, line_rows)
 
 
 def _dec(value: float) -> Decimal:

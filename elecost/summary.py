@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlite_utils import Database
-
+from elecost.db import Database
 from elecost.errors import UsageError
 from elecost.rollups import miner_line_sums, miner_sums
 from elecost.store import cost_records, query_cost_rows

@@ -91,7 +91,6 @@ def test_db_from_a_newer_elecost(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
     db = open_db(path)
     db.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('elecost', '999_future', 'x')")
-    db.conn.commit()
     code, _, err = run("--db", str(path), "rate", "list")
     assert (code, err) == (
         2,

@@ -7,9 +7,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlite_utils import Database
 from test_record import START, readings, write_batch
 
+from elecost.db import Database
 from elecost.importer import import_readings
 from elecost.record import record_costs
 from elecost.rollups import rebuild_days
@@ -97,6 +97,5 @@ def test_a_database_with_cost_rows_gets_its_rollups_on_upgrade(tmp_path: Path) -
     db.execute("DROP TABLE cost_days")
     db.execute("DROP TABLE cost_day_lines")
     db.execute("DELETE FROM _sqlite_migrations WHERE name = '009_cost_days'")
-    db.conn.commit()
     db.close()
     close(kept, rollups(open_db(path)))

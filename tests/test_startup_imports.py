@@ -57,7 +57,7 @@ def test_rate_current_imports_neither_mining_nor_summaries() -> None:
 def test_help_and_version_open_no_database_and_read_no_tariff(args: tuple[str, ...]) -> None:
     loaded = modules_after(*args)
     assert "elecost.cli" in loaded
-    heavy = {"sqlite_utils", "sqlite3", "yaml", "elecost.store", "elecost.tariffs", "importlib.metadata"}
+    heavy = {"sqlite_utils", "elecost.db", "sqlite3", "yaml", "elecost.store", "elecost.tariffs", "importlib.metadata"}
     assert not loaded & heavy
 
 

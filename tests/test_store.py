@@ -10,8 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from sqlite_utils import Database
-
+from elecost.db import Database, SQLiteDatabase
 from elecost.migrations import migrations
 from elecost.record import record_costs
 from elecost.store import activate_rate, add_rates, open_db
@@ -93,7 +92,7 @@ def test_a_killed_import_leaves_the_database_as_before(tmp_path: Path, elecost_d
 
 def test_a_first_version_database_upgrades_itself(tmp_path: Path) -> None:
     path = tmp_path / "v1.db"
-    old = Database(path)
+    old = SQLiteDatabase(path)
     migrations.apply(old, stop_before="002_breakdowns")
     old.execute(
         "INSERT INTO costs (timestamp, location, miner_ip, period_start_s, period_end_s, billing_period_start_s, "
@@ -101,7 +100,6 @@ def test_a_first_version_database_upgrades_itself(tmp_path: Path) -> None:
         "demand_charge_usd, service_charge_usd, total_cost_usd, tou_breakdown_usd) "
         "VALUES ('t', 'Main Facility', '', 0, 3600, 0, 1, 3, 3, 3, 'Old', 0.12, 0.36, 0, 0, 0.36, '{}')"
     )
-    old.conn.commit()
     old.close()
     db = open_db(path)
     assert [m.name for m in migrations.applied(db)] == [

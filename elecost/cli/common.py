@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from rich.console import Console, RenderableType
-    from sqlite_utils import Database
 
+    from elecost.db import Database
     from elecost.errors import Problem
     from elecost.readings import Gap
     from elecost.tariffs.model import Tariff

@@ -32,8 +32,7 @@ from elecost.cli.common import (
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from sqlite_utils import Database
-
+    from elecost.db import Database
     from elecost.mining import Network
 
 miner_app = typer.Typer(

@@ -33,9 +33,8 @@ if TYPE_CHECKING:
     from decimal import Decimal
     from zoneinfo import ZoneInfo
 
-    from sqlite_utils import Database
-
     from elecost.backtest import Earnings
+    from elecost.db import Database
 
 prices_app = typer.Typer(
     help="Wholesale price series (ERCOT settlement point prices and others).", no_args_is_help=True

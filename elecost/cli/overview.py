@@ -31,7 +31,7 @@ from elecost.cli.decide import (
 )
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from elecost.db import Database
 
 
 @app.command(rich_help_panel="Track")

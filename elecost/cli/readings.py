@@ -10,8 +10,7 @@ import typer
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from sqlite_utils import Database
-
+    from elecost.db import Database
     from elecost.readings import TextOpener
 
 from elecost.cli.common import (

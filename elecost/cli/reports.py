@@ -8,7 +8,7 @@ import typer
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from sqlite_utils import Database
+    from elecost.db import Database
 
 from elecost.cli.common import (
     CsvOption,
