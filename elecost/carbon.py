@@ -15,7 +15,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -43,7 +43,7 @@ def read_carbon(source: str, lines: Iterable[str], zone: ZoneInfo | None = None)
     return read_series(source, lines, "gco2_per_kwh", zone, parse_intensity, "intensity")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Carbon:
     """The CO2 of some energy: grams from the energy an intensity covers, and the kWh it does not.
 
@@ -54,66 +54,80 @@ class Carbon:
     co2_g: Decimal = ZERO
     covered_kwh: Decimal = ZERO
     uncovered_kwh: Decimal = ZERO
-    covered_s: Decimal = ZERO
+    covered_s: int = 0
 
     @property
     def co2_kg(self) -> Decimal:
         return self.co2_g / 1000
 
-    def add(self, other: Carbon) -> None:
-        self.co2_g += other.co2_g
-        self.covered_kwh += other.covered_kwh
-        self.uncovered_kwh += other.uncovered_kwh
-        self.covered_s += other.covered_s
+
+class _Sums:
+    """A group's running sums. Floats, as the kWh of the stored rows are (a fleet's month is most
+    of a million rows); each group's sums become Decimals once, at the end."""
+
+    __slots__ = ("covered_kwh", "covered_s", "grams", "uncovered_kwh")
+
+    def __init__(self) -> None:
+        self.grams = self.covered_kwh = self.uncovered_kwh = 0.0
+        self.covered_s = 0
+
+    def carbon(self) -> Carbon:
+        grams, covered, uncovered = (
+            Decimal(repr(value)) for value in (self.grams, self.covered_kwh, self.uncovered_kwh)
+        )
+        return Carbon(grams, covered, uncovered, self.covered_s)
 
 
-@dataclass
 class _Weights:
     """A zone's intervals over a span, and per row span (start, end) what one kWh of the row emits
-    [g] and what share of it an intensity covers: rows of many miners share a span."""
+    [g], the share of the row an intensity covers, and the seconds it covers: the rows of many
+    miners share a span, so each span is worked out once."""
 
-    intervals: list[tuple[int, int, int]]
-    starts: list[int] = field(default_factory=list)
-    cache: dict[tuple[int, int], tuple[Decimal, Decimal, int]] = field(default_factory=dict)
+    def __init__(self, intervals: list[tuple[int, int, int]]) -> None:
+        self.intervals = intervals
+        self.starts = [start for start, _, _ in intervals]
+        self.cache: dict[tuple[int, int], tuple[float, float, int]] = {}
 
-    def __post_init__(self) -> None:
-        self.starts = [start for start, _, _ in self.intervals]
-
-    def of(self, start_s: int, end_s: int) -> tuple[Decimal, Decimal, int]:
-        """(g per kWh of the row, the share of the row an intensity covers, the seconds covered)."""
+    def of(self, start_s: int, end_s: int) -> tuple[float, float, int]:
         key = (start_s, end_s)
-        if key not in self.cache:
-            grams = ZERO
-            covered = 0
+        found = self.cache.get(key)
+        if found is None:
+            micrograms = covered = 0  # exact integers: splitting an interval in two changes neither
             index = max(bisect_right(self.starts, start_s) - 1, 0)
             while index < len(self.intervals) and self.intervals[index][0] < end_s:
-                begin, end, ug = self.intervals[index]
+                begin, end, ug_per_kwh = self.intervals[index]
                 overlap = min(end, end_s) - max(begin, start_s)
                 if overlap > 0:
-                    grams += Decimal(ug * overlap).scaleb(-6)
+                    micrograms += ug_per_kwh * overlap
                     covered += overlap
                 index += 1
             length = end_s - start_s
-            self.cache[key] = (grams / length, Decimal(covered) / length, covered) if length > 0 else (ZERO, ZERO, 0)
-        return self.cache[key]
+            found = (micrograms / 1e6 / length, covered / length, covered) if length > 0 else (0.0, 0.0, 0)
+            self.cache[key] = found
+        return found
 
 
-def co2_of_rows(rows: Iterable[tuple[int, int, Decimal]], intervals: list[tuple[int, int, int]]) -> Carbon:
+def _tally(sums: _Sums, weights: _Weights | None, start_s: int, end_s: int, kwh: float) -> None:
+    """Add a row's CO2 to a group's sums: its energy spread evenly over its time."""
+    if weights is None:
+        sums.uncovered_kwh += kwh
+        return
+    g_per_kwh, share, seconds = weights.of(start_s, end_s)
+    covered = kwh * share
+    sums.grams += kwh * g_per_kwh
+    sums.covered_kwh += covered
+    sums.uncovered_kwh += kwh - covered
+    sums.covered_s += seconds
+
+
+def co2_of_rows(rows: Iterable[tuple[int, int, float]], intervals: list[tuple[int, int, int]]) -> Carbon:
     """The CO2 of energy rows (start_s, end_s, kWh) under intensity intervals (start_s, end_s,
     micrograms CO2 per kWh; sorted, not overlapping). Pure: the calculation the reports use."""
     weights = _Weights(intervals)
-    carbon = Carbon()
+    sums = _Sums()
     for start, end, kwh in rows:
-        carbon.add(_row_carbon(weights, start, end, kwh))
-    return carbon
-
-
-def _row_carbon(weights: _Weights | None, start_s: int, end_s: int, kwh: Decimal) -> Carbon:
-    if weights is None:
-        return Carbon(uncovered_kwh=kwh)
-    g_per_kwh, share, seconds = weights.of(start_s, end_s)
-    covered = kwh * share
-    return Carbon(kwh * g_per_kwh, covered, kwh - covered, Decimal(seconds))
+        _tally(sums, weights, start, end, kwh)
+    return sums.carbon()
 
 
 def zone_of(location: str, bindings: dict[str, str], zones: Sequence[str]) -> str | None:
@@ -124,7 +138,7 @@ def zone_of(location: str, bindings: dict[str, str], zones: Sequence[str]) -> st
 
 
 class _Weigher:
-    """Rows of the store -> Carbon, each location's zone intervals read once."""
+    """Rows of the store -> each group's sums, each location's zone intervals read once."""
 
     def __init__(self, db: Database, start_s: int, end_s: int) -> None:
         self.db = db
@@ -132,14 +146,21 @@ class _Weigher:
         self.bindings = location_zones(db)
         self.span = (start_s, end_s)
         self.weights: dict[str, _Weights | None] = {}
+        self.groups: dict[object, _Sums] = defaultdict(_Sums)
 
-    def carbon(self, location: str, start_s: int, end_s: int, kwh: float) -> Carbon:
-        if location not in self.weights:
+    def add(self, group: object, location: str, start_s: int, end_s: int, kwh: float) -> None:
+        if location in self.weights:
+            weights = self.weights[location]
+        else:
             zone = zone_of(location, self.bindings, self.zones)
             # rows start in the span but may end after it: read up to a day past its end
             begin, end = self.span[0], self.span[1] + DAY_S
-            self.weights[location] = None if zone is None else _Weights(intensity_intervals(self.db, zone, begin, end))
-        return _row_carbon(self.weights[location], start_s, end_s, Decimal(repr(kwh)))
+            weights = None if zone is None else _Weights(intensity_intervals(self.db, zone, begin, end))
+            self.weights[location] = weights
+        _tally(self.groups[group], weights, start_s, end_s, kwh)
+
+    def carbon(self, group: object) -> Carbon:
+        return self.groups[group].carbon()
 
 
 @dataclass(frozen=True)
@@ -170,26 +191,26 @@ def summary_carbon(
     if not weigher.zones:
         return None
     zone = zone or ZoneInfo("UTC")
+    total = ("total",)  # a key no group label can be
     rows = energy_rows(db, start_s, end_s, miners=False, miner=miner, location=location)
-    total = Carbon()
     for place, _, start, end, kwh in rows:
-        total.add(weigher.carbon(place, start, end, kwh))
-    groups: dict[str, Carbon] = defaultdict(Carbon)
+        weigher.add(total, place, start, end, kwh)
     if by == "period":
         for place, period, start, end, kwh in period_energy_rows(db, start_s, end_s, miner=miner, location=location):
-            groups[period].add(weigher.carbon(place, start, end, kwh))
-        return CarbonSummary(total, dict(groups))
-    key: Callable[[str, str, int], str]
-    if by == "miner":
-        miner_rows = energy_rows(db, start_s, end_s, miners=True, location=location)
-        rows, key = (miner_rows, lambda _, who, __: who) if miner_rows else (rows, lambda _, __, ___: "(whole meter)")
-    elif by == "location":
-        key = lambda place, _, __: place  # noqa: E731
+            weigher.add(period, place, start, end, kwh)
     else:
-        key = lambda _, __, start: datetime.fromtimestamp(start, UTC).astimezone(zone).date().isoformat()  # noqa: E731
-    for place, who, start, end, kwh in rows:
-        groups[key(place, who, start)].add(weigher.carbon(place, start, end, kwh))
-    return CarbonSummary(total, dict(groups))
+        key: Callable[[str, str, int], str]
+        if by == "miner":
+            miner_rows = energy_rows(db, start_s, end_s, miners=True, location=location)
+            rows, key = (miner_rows, lambda _, who, __: who) if miner_rows else (rows, lambda *_: "(whole meter)")
+        elif by == "location":
+            key = lambda place, _, __: place  # noqa: E731
+        else:
+            key = lambda _, __, start: datetime.fromtimestamp(start, UTC).astimezone(zone).date().isoformat()  # noqa: E731
+        for place, who, start, end, kwh in rows:
+            weigher.add(key(place, who, start), place, start, end, kwh)
+    groups = {label: weigher.carbon(label) for label in weigher.groups if isinstance(label, str)}
+    return CarbonSummary(weigher.carbon(total), groups)
 
 
 @dataclass(frozen=True)
@@ -215,9 +236,9 @@ def profit_carbon(
     weigher = _Weigher(db, start_s, end_s)
     if not weigher.zones:
         return None
-    by_miner: dict[tuple[str, str], Carbon] = defaultdict(Carbon)
     for place, who, start, end, kwh in energy_rows(db, start_s, end_s, miners=True):
-        by_miner[(who, place)].add(weigher.carbon(place, start, end, kwh))
+        weigher.add((who, place), place, start, end, kwh)
+    by_miner = {key: weigher.carbon(key) for key in weigher.groups}
     out: dict[tuple[str | None, str], ProfitCarbon] = {}
     sums: dict[str, tuple[Decimal, Decimal]] = {}  # location -> kg a day, revenue a day of the miners with a figure
     for row in rows:

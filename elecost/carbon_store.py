@@ -102,7 +102,8 @@ def energy_rows(
     db: Database, start_s: int, end_s: int, *, miners: bool, miner: str | None = None, location: str | None = None
 ) -> list[tuple[str, str, int, int, float]]:
     """(location, miner_ip, period_start_s, period_end_s, kWh) of the cost rows starting in
-    [start_s, end_s): the meters' rows, or (`miners`) the miners' rows, or one miner's."""
+    [start_s, end_s), in no particular order: the meters' rows, or (`miners`) the miners' rows,
+    or one miner's."""
     where = ["period_start_s >= ?", "period_start_s < ?"]
     params: list[Any] = [start_s, end_s]
     if miner is not None:
@@ -113,11 +114,10 @@ def energy_rows(
     if location is not None:
         where.append("location = ?")
         params.append(location)
-    sql = (
-        "SELECT location, miner_ip, period_start_s, period_end_s, total_kwh FROM costs "
-        f"WHERE {' AND '.join(where)} ORDER BY location, period_start_s"
-    )
-    return [(row[0], row[1], int(row[2]), int(row[3]), float(row[4])) for row in db.execute(sql, params)]
+    # no ORDER BY: the sums do not care, and sorting a fleet's month of rows was most of the time
+    sql = f"SELECT location, miner_ip, period_start_s, period_end_s, total_kwh FROM costs WHERE {' AND '.join(where)}"
+    rows: list[tuple[str, str, int, int, float]] = db.execute(sql, params).fetchall()  # a fleet's month: as they come
+    return rows
 
 
 def period_energy_rows(
