@@ -280,3 +280,20 @@ def test_read_carbon_reuses_the_generic_rules() -> None:
         (3600, 3600, 2_000_000),
         (9 * 3600, 3600, 3_000_000),
     ]
+
+
+def test_by_period_weighs_each_tou_period_energy(write: Write) -> None:
+    from conftest import EXAMPLES
+
+    assert run("rate", "add", str(EXAMPLES / "tou.yaml"))[0] == 0
+    assert run("rate", "activate", "Example TOU")[0] == 0
+    start = at("2026-07-01 00:00")
+    readings = "timestamp,power_w,duration_s\n" + "".join(f"{start + h * 3600},3000,3600\n" for h in range(24))
+    assert run("readings", "import", str(write("r.csv", readings)))[0] == 0
+    assert run("record")[0] == 0
+    series = f"timestamp,gco2_per_kwh,duration_s\n{iso_z(start)},100,43200\n{iso_z(start + 43200)},500,43200\n"
+    assert run("carbon", "import", "-", "--zone", "Z", stdin=series)[0] == 0
+    data = summary("--by", "period", "--from", "2026-07-01", "--to", "2026-07-02")
+    # Off-Peak: 00-07 at 100 g, 21-24 at 500 g; Peak: 07-12 at 100 g, 12-21 at 500 g; 3 kWh an hour
+    assert [(g["group"], g["co2_kg"]) for g in data["groups"]] == [("Off-Peak", 6.6), ("Peak", 15.0)]
+    assert (data["co2_kg"], data["co2_uncovered_kwh"]) == (21.6, 0.0)
