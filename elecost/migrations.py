@@ -277,3 +277,22 @@ def m010_pruned(db: Database) -> None:
 def m011_miner_clients(db: Database) -> None:
     """The hosting client a miner belongs to (NULL: the operation's own), for `summary --by client`."""
     db.execute("ALTER TABLE miners ADD COLUMN client TEXT")
+
+
+@migrations(name="012_carbon")
+def m012_carbon(db: Database) -> None:
+    """Carbon intensity series per grid zone, exact as integer micrograms CO2 per kWh (as prices are
+    micro-USD per MWh), and which zone each location's energy comes from (`carbon import --location`).
+    Portable SQL: BIGINT for the values, a plain table (no WITHOUT ROWID)."""
+    db.execute(
+        """
+        CREATE TABLE carbon (
+            zone TEXT NOT NULL,
+            start_s BIGINT NOT NULL,
+            end_s BIGINT NOT NULL,
+            ugco2_per_kwh BIGINT NOT NULL,
+            PRIMARY KEY (zone, start_s)
+        )
+        """
+    )
+    db.execute("CREATE TABLE carbon_locations (location TEXT PRIMARY KEY, zone TEXT NOT NULL)")

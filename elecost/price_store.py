@@ -9,7 +9,6 @@ no price covers (`first_unpriced`), so an unpriced span is an error and never pr
 from __future__ import annotations
 
 import itertools
-from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,85 +18,23 @@ from elecost.db import Database
 from elecost.errors import InputError, Problem
 from elecost.instants import iso
 from elecost.prices import PriceRow, usd_per_mwh
+from elecost.series_store import ImportCounts, SeriesTable, import_intervals
 from elecost.store import write_transaction
 
 UTC_ZONE = ZoneInfo("UTC")
 
 
-@dataclass(frozen=True)
-class ImportCounts:
-    """What an import did: rows new, rows already stored as they are, rows that overwrote others."""
+def _describe_price(price_uusd_per_mwh: int, market: str) -> str:
+    return f"{usd_per_mwh(price_uusd_per_mwh).normalize():f} $/MWh of {market!r}"
 
-    added: int
-    unchanged: int
-    replaced: int
+
+PRICES = SeriesTable("prices", "market", "price_uusd_per_mwh", "price", _describe_price)
 
 
 def import_prices(db: Database, market: str, rows: Sequence[PriceRow], *, replace: bool) -> ImportCounts:
-    """Store a market's price intervals, all or none.
-
-    A row stored exactly as given changes nothing. A row overlapping a stored interval that is not
-    the same (start, end, price) is a conflict: InputError naming its file and line, unless
-    `replace`, which deletes the stored intervals it overlaps. Two rows of the import for the same
-    time are refused too, unless one is an exact copy of the other (a file given twice).
-    """
-    ordered: list[PriceRow] = []
-    copies = 0
-    problems: list[Problem] = []
-    for row in sorted(rows, key=lambda row: row.start_s):  # stable: files in the order given
-        before = ordered[-1] if ordered else None
-        if before is None or row.start_s >= before.end_s:
-            ordered.append(row)
-        elif (row.start_s, row.end_s, row.price_uusd_per_mwh) == (
-            before.start_s,
-            before.end_s,
-            before.price_uusd_per_mwh,
-        ):
-            copies += 1  # the same price twice (a file given twice): stored once
-        else:
-            problems.append(
-                Problem(row.path, row.line, "timestamp", f"overlaps the interval of {before.path}:{before.line}")
-            )
-    if problems:
-        raise InputError(sorted(problems, key=lambda p: (p.path, p.line or 0)))
-    if not ordered:
-        return ImportCounts(0, 0, 0)
-    with write_transaction(db):
-        stored = _overlapping(db, market, ordered[0].start_s, max(row.end_s for row in ordered))
-        ends = [row[1] for row in stored]
-        new: list[tuple[str, int, int, int]] = []
-        stale: set[int] = set()
-        unchanged = replaced = 0
-        for row in ordered:
-            index = bisect_right(ends, row.start_s)
-            hits = []
-            while index < len(stored) and stored[index][0] < row.end_s:
-                hits.append(stored[index])
-                index += 1
-            if hits == [(row.start_s, row.end_s, row.price_uusd_per_mwh)]:
-                unchanged += 1
-                continue
-            if hits:
-                if not replace:
-                    start, end, price = hits[0]
-                    problems.append(
-                        Problem(
-                            row.path,
-                            row.line,
-                            "price",
-                            f"conflicts with the stored {usd_per_mwh(price).normalize():f} $/MWh of {market!r} for "
-                            f"{iso(start, UTC_ZONE)} to {iso(end, UTC_ZONE)}; --replace overwrites it",
-                        )
-                    )
-                    continue
-                stale.update(hit[0] for hit in hits)
-                replaced += 1
-            new.append((market, row.start_s, row.end_s, row.price_uusd_per_mwh))
-        if problems:
-            raise InputError(problems)
-        db.executemany("DELETE FROM prices WHERE market = ? AND start_s = ?", [(market, s) for s in stale])
-        db.executemany("INSERT INTO prices (market, start_s, end_s, price_uusd_per_mwh) VALUES (?, ?, ?, ?)", new)
-    return ImportCounts(len(new) - replaced, unchanged + copies, replaced)
+    """Store a market's price intervals, all or none (the rules of `series_store.import_intervals`):
+    re-imports change nothing, a conflicting price is refused unless `replace`."""
+    return import_intervals(db, PRICES, market, rows, replace=replace)
 
 
 def price_intervals(db: Database, market: str, start_s: int, end_s: int) -> list[tuple[int, int, Decimal]]:

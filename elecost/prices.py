@@ -12,6 +12,10 @@ Formats:
 
 Prices are kept exact as integer micro-dollars per MWh (1e-9 $/kWh): a SQLite column of them
 sums without drift, and sqlite-utils would write a Decimal as REAL.
+
+The generic shape (`timestamp,<value>[,duration_s]`) is not only for prices: `read_series` reads it
+for any value column (carbon intensity, `gco2_per_kwh`, uses it), so its timestamp, duration, gap
+and bad-row rules are written once.
 """
 
 from __future__ import annotations
@@ -19,11 +23,12 @@ from __future__ import annotations
 import csv
 import itertools
 import statistics
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from elecost.errors import InputError, Problem
@@ -60,6 +65,36 @@ class PriceRow:
     def price_usd_per_mwh(self) -> Decimal:
         return usd_per_mwh(self.price_uusd_per_mwh)
 
+    @property
+    def value_micro(self) -> int:
+        """The value every series row has: here the price [micro-USD per MWh]."""
+        return self.price_uusd_per_mwh
+
+
+@dataclass(frozen=True)
+class SeriesRow:
+    """One interval of a generic series file: [start_s, end_s) at `value_micro` [millionths of the
+    value column's unit, e.g. micrograms CO2 per kWh for `gco2_per_kwh`]."""
+
+    path: str
+    line: int
+    start_s: int
+    end_s: int
+    value_micro: int
+
+
+class _Interval(Protocol):
+    @property
+    def path(self) -> str: ...
+    @property
+    def line(self) -> int: ...
+    @property
+    def start_s(self) -> int: ...
+    @property
+    def end_s(self) -> int: ...
+    @property
+    def value_micro(self) -> int: ...
+
 
 def usd_per_mwh(price_uusd_per_mwh: int) -> Decimal:
     """A stored price [micro-USD per MWh] as exact USD per MWh."""
@@ -68,6 +103,11 @@ def usd_per_mwh(price_uusd_per_mwh: int) -> Decimal:
 
 def parse_price(text: str) -> int:
     """USD per MWh text -> integer micro-USD per MWh; ValueError with a message fit for a user."""
+    return parse_micro(text)
+
+
+def parse_micro(text: str) -> int:
+    """Decimal text -> integer millionths, exactly; ValueError with a message fit for a user."""
     try:
         value = Decimal(text.strip())
     except InvalidOperation:
@@ -108,6 +148,32 @@ def read_prices(
     return rows
 
 
+def read_series(
+    source: str,
+    lines: Iterable[str],
+    value_field: str,
+    zone: ZoneInfo | None = None,
+    parse_value: Callable[[str], int] = parse_micro,
+    noun: str = "value",
+) -> list[SeriesRow]:
+    """Parse one generic series file `timestamp,<value_field>[,duration_s]`: its intervals, sorted,
+    by the same rules as a generic price file; values as integer millionths (`parse_value`, which
+    raises ValueError with the message for a bad value); `noun` names a value in messages.
+
+    Raises InputError with every bad row (`path:line: field: message`) or a wrong header.
+    """
+    reader = csv.reader(_strip_bom(lines))
+    header = [name.strip() for name in next(reader, [])]
+    if not _has(header, ("timestamp", value_field)):
+        raise InputError([Problem(source, 1, "header", f"expected timestamp,{value_field}[,duration_s], got {header}")])
+    problems: list[Problem] = []
+    rows = _series_rows(source, header, reader, zone, problems, value_field, parse_value, noun)
+    problems.extend(_overlaps(rows))
+    if problems:
+        raise InputError(problems)
+    return rows
+
+
 def _strip_bom(lines: Iterable[str]) -> Iterator[str]:
     first = True
     for line in lines:
@@ -119,7 +185,7 @@ def _has(header: list[str], names: tuple[str, ...]) -> bool:
     return all(name in header for name in names)
 
 
-def _overlaps(rows: list[PriceRow]) -> list[Problem]:
+def _overlaps(rows: Sequence[_Interval]) -> list[Problem]:
     """Two different prices for the same time in a file: each later one is refused, naming the
     first. A row repeated exactly is kept once (the import counts the copy as already stored)."""
     problems = []
@@ -131,8 +197,8 @@ def _overlaps(rows: list[PriceRow]) -> list[Problem]:
     return problems
 
 
-def _same(one: PriceRow, other: PriceRow) -> bool:
-    return (one.start_s, one.end_s, one.price_uusd_per_mwh) == (other.start_s, other.end_s, other.price_uusd_per_mwh)
+def _same(one: _Interval, other: _Interval) -> bool:
+    return (one.start_s, one.end_s, one.value_micro) == (other.start_s, other.end_s, other.value_micro)
 
 
 def _point_rows(
@@ -284,8 +350,23 @@ def _generic(
     source: str, header: list[str], reader: Iterator[list[str]], zone: ZoneInfo | None, problems: list[Problem]
 ) -> list[PriceRow]:
     """`timestamp,price_usd_per_mwh[,duration_s]`: a price holds for its duration, else to the next."""
+    rows = _series_rows(source, header, reader, zone, problems, "price_usd_per_mwh", parse_price, "price")
+    return [PriceRow(row.path, row.line, row.start_s, row.end_s, row.value_micro) for row in rows]
+
+
+def _series_rows(
+    source: str,
+    header: list[str],
+    reader: Iterator[list[str]],
+    zone: ZoneInfo | None,
+    problems: list[Problem],
+    value_field: str,
+    parse_value: Callable[[str], int],
+    noun: str = "value",
+) -> list[SeriesRow]:
+    """`timestamp,<value_field>[,duration_s]`: a value holds for its duration, else to the next."""
     col = {name: index for index, name in enumerate(header)}
-    parsed: list[tuple[int, int, int, int | None]] = []  # line, start_s, price, duration_s
+    parsed: list[tuple[int, int, int, int | None]] = []  # line, start_s, value, duration_s
     for line, values in enumerate(reader, start=2):
         if not values or not any(v.strip() for v in values):
             continue
@@ -298,9 +379,9 @@ def _generic(
         except ValueError as exc:
             problems.append(Problem(source, line, "timestamp", str(exc)))
         try:
-            price = parse_price(values[col["price_usd_per_mwh"]])
+            value = parse_value(values[col[value_field]])
         except ValueError as exc:
-            problems.append(Problem(source, line, "price_usd_per_mwh", str(exc)))
+            problems.append(Problem(source, line, value_field, str(exc)))
         duration: int | None = None
         text = values[col["duration_s"]].strip() if "duration_s" in col else ""
         if text:
@@ -308,18 +389,18 @@ def _generic(
             if not duration:
                 problems.append(Problem(source, line, "duration_s", f"must be a whole number of seconds > 0: {text!r}"))
         if len(problems) == bad:
-            parsed.append((line, start, price, duration))
+            parsed.append((line, start, value, duration))
     parsed.sort(key=lambda row: (row[1], row[0]))
     starts = [row[1] for row in parsed]
     spacings = [b - a for a, b in itertools.pairwise(starts) if b > a]
     median_s = int(statistics.median(spacings)) if spacings else None
     rows = []
-    for index, (line, start, price, duration) in enumerate(parsed):
+    for index, (line, start, value, duration) in enumerate(parsed):
         if duration is None:
             following = next((s for s in starts[index + 1 :] if s > start), None)
             if median_s is None:
-                problems.append(Problem(source, line, "duration_s", "a single price needs duration_s"))
+                problems.append(Problem(source, line, "duration_s", f"a single {noun} needs duration_s"))
                 continue
             duration = median_s if following is None or following - start > 3 * median_s else following - start
-        rows.append(PriceRow(source, line, start, start + duration, price))
+        rows.append(SeriesRow(source, line, start, start + duration, value))
     return rows

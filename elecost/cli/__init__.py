@@ -13,6 +13,7 @@ from __future__ import annotations
 # Import order is the order of the help's panels: price, track, decide.
 from elecost.cli import calc, rates, markets, readings, reports, overview
 from elecost.cli import decide, miners, info, reconcile
+from elecost.cli import carbon
 from elecost.cli.common import app
 
 # isort: on
@@ -20,6 +21,7 @@ from elecost.cli.common import app
 __all__ = [
     "app",
     "calc",
+    "carbon",
     "decide",
     "info",
     "main",

@@ -170,6 +170,8 @@ def profit(
     db: DbOption = None,
 ) -> None:
     """Per miner and location: revenue, electricity cost, margin per day, and break-even $/kWh."""
+    from elecost.carbon_report import profit_carbon_keys, profit_carbon_table
+    from elecost.cli.carbon import profit_co2
     from elecost.mining import profit as profit_rows
     from elecost.report import profit_json, profit_table
     from elecost.summary import newest_cost_end
@@ -181,10 +183,19 @@ def profit(
         now = int(time.time())
         end = newest_cost_end(database) or now
         rows = profit_rows(database, network, end - check_days(days) * 86_400, end, now)
+        co2 = profit_co2(database, rows, end - check_days(days) * 86_400, end, btc_price)  # None: no carbon series
         if wants_data:
-            show_data([profit_json(row, network, exact=csv_out) for row in rows], csv_out)
+            data = [profit_json(row, network, exact=csv_out) for row in rows]
+            if co2 is not None:
+                data = [
+                    {**item, **profit_carbon_keys(co2.get((row.miner_ip, row.location)))}
+                    for item, row in zip(data, rows, strict=True)
+                ]
+            show_data(data, csv_out)
         else:
             show(profit_table(rows, network))
+            if co2 is not None:
+                show(profit_carbon_table(rows, co2))
 
 
 @app.command(rich_help_panel="Decide")

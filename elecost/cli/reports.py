@@ -76,6 +76,8 @@ def summary(
     db: DbOption = None,
 ) -> None:
     """Totals over the last N days (or --from/--to), grouped, with the TOU breakdown and the run rate."""
+    from elecost.carbon_report import add_summary_carbon, summary_carbon_table
+    from elecost.cli.carbon import summary_co2
     from elecost.report import record_json, summary_json, summary_view
     from elecost.report_chart import summary_chart
     from elecost.summary import cost_summary
@@ -90,17 +92,23 @@ def summary(
             _client_summary(database, start, end, location, zone, label, miner, json_out, csv_out)
             return
         result = cost_summary(database, start, end, by=by, miner=miner, location=location, zone=zone)
+        co2 = summary_co2(database, start, end, by, miner, location, zone)  # None: no carbon series
         if wants_data:
             rows = [
                 {"group": label, **record_json(record, zone, exact=True)}
                 for label, record in zip(result.group_labels, result.groups, strict=True)
             ]
-            show_data(summary_json(result, zone), csv_out, rows)
+            data = summary_json(result, zone)
+            if co2 is not None:
+                add_summary_carbon(data, rows, co2)
+            show_data(data, csv_out, rows)
         elif chart:
             show(summary_chart(result, zone, by, days))
         else:
             for part in summary_view(result, zone, by, label):
                 show(part)
+            if co2 is not None:
+                show(summary_carbon_table(co2, result.group_labels, by))
 
 
 def _client_summary(
