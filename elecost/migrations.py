@@ -278,3 +278,18 @@ def m010_pruned(db: Database) -> None:
 def m011_miner_clients(db: Database) -> None:
     """The hosting client a miner belongs to (NULL: the operation's own), for `summary --by client`."""
     db.execute("ALTER TABLE miners ADD COLUMN client TEXT")
+
+
+@migrations(name="013_location_settings")
+def m013_location_settings(db: Database) -> None:
+    """Per-location settings that decide how `record` makes cost rows, kept for later (cron) runs:
+    `allocate_overhead` (1: each hour's site overhead is shared among its miners' rows). The
+    location '' holds the setting for locations first seen later."""
+    db.execute(
+        """
+        CREATE TABLE location_settings (
+            location TEXT PRIMARY KEY,
+            allocate_overhead INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
