@@ -217,8 +217,15 @@ def test_re_running_and_incremental_imports_never_double_count(tmp_path: Path, e
     for args in (["rate", "add", str(tmp_path / "t.yaml")], ["rate", "activate", "Flat"], ["record", "-q"]):
         assert run(*args)[0] == 0
     assert run("record", "--allocate-overhead", "-q")[0] == 0
-    body = whole[1:]
-    for part, chunk in enumerate((body[:9], body[9:15], body[15:])):
+    # a fourth hour whose meter peak (30 kW) raises the demand charge billed in the earlier hours
+    rise = [
+        f"2026-11-01T03:{minute:02d}:00Z,{miner},{watts}"
+        for minute in (0, 15, 30, 45)
+        for miner, watts in (("", 30000), ("a", 3000), ("b", 5000))
+    ]
+    (tmp_path / "whole.csv").write_text("\n".join([*whole, *rise]) + "\n")
+    body = [*whole[1:], *rise]
+    for part, chunk in enumerate((body[:9], body[9:15], body[15:28], body[28:])):
         path = tmp_path / f"part{part}.csv"
         path.write_text("\n".join([whole[0], *chunk]) + "\n")
         assert run("readings", "import", str(path))[0] == 0
@@ -332,3 +339,22 @@ def test_allocated_miner_rows_add_up_to_the_meter(fleet: dict[str, list[Load]], 
                 quantity, usd = lines[record.period_start_s][kind]
                 assert usd == pytest.approx(float(line.usd), rel=1e-12, abs=1e-9 * scale)
                 assert quantity == pytest.approx(float(line.quantity), rel=1e-12, abs=1e-9)
+
+
+def test_reconcile_reports_the_same_overhead_with_allocation_on(tmp_path: Path) -> None:
+    """The stored miner rows hold the overhead then; reconcile prices the miners' own cost again."""
+    site(tmp_path)
+    code, off, err = run("reconcile", "--json")
+    assert code == 0, err
+    # the miners' own: 0.80 of energy an hour and 8 / 18.64 of the hour's demand and daily shares
+    own = 2 * (Fraction("0.80") + (HOUR - Fraction("1.864")) * Fraction(8) / Fraction("18.64"))
+    total = json.loads(off)["total"]
+    assert (
+        (total["miners_usd"], total["overhead_usd"])
+        == (round(float(own), 2), round(float(2 * HOUR + COOLING_HOUR - own), 2))
+        == (1.86, 3.77)
+    )
+    assert run("record", "--allocate-overhead", "-q")[0] == 0
+    code, on, err = run("reconcile", "--json")
+    assert code == 0, err
+    assert json.loads(on) == json.loads(off)
