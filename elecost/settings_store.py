@@ -43,11 +43,12 @@ def set_allocate_overhead(db: Database, on: bool, location: str | None = None) -
 def _set(db: Database, on: bool, locations: Iterable[str], reason: str) -> list[str]:
     places = sorted(set(locations))
     before = allocating_locations(db, places)
-    db.conn.executemany(
-        "INSERT INTO location_settings (location, allocate_overhead) VALUES (?, ?) "
-        "ON CONFLICT (location) DO UPDATE SET allocate_overhead = excluded.allocate_overhead",
-        [(place, int(on)) for place in places],
-    )
+    for place in places:  # a handful of locations: plain statements, as any back end runs them
+        db.execute(
+            "INSERT INTO location_settings (location, allocate_overhead) VALUES (?, ?) "
+            "ON CONFLICT (location) DO UPDATE SET allocate_overhead = excluded.allocate_overhead",
+            [place, int(on)],
+        )
     changed = [place for place in places if (place in before) != on and place != EVERY_LOCATION]
     for place in changed:
         span = reading_span(db, place)

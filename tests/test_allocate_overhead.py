@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from collections import defaultdict
 from decimal import Decimal
 from fractions import Fraction
@@ -358,3 +360,15 @@ def test_reconcile_reports_the_same_overhead_with_allocation_on(tmp_path: Path) 
     code, on, err = run("reconcile", "--json")
     assert code == 0, err
     assert json.loads(on) == json.loads(off)
+
+
+def test_the_allocation_benchmark_runs_on_a_tiny_fleet() -> None:
+    bench = Path(__file__).resolve().parent.parent / "bench" / "allocate.py"
+    result = subprocess.run(
+        [sys.executable, str(bench), "--miners", "3", "--days", "1", "--repeat", "1"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.startswith("3 miners x 1 days: 96 miner and overhead rows -> 72\n")
+    assert "allocating the overhead:" in result.stdout
