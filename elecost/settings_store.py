@@ -65,11 +65,14 @@ def _set(db: Database, on: bool, locations: Iterable[str], reason: str) -> list[
 
 def unshared_overhead_hours(db: Database) -> dict[str, int]:
     """Per location that allocates its overhead, the hours that keep a `(site overhead)` row
-    (no miner drew energy in them); locations with none are left out."""
+    (no miner drew energy in them; rows of periods whose readings were pruned, which could not be
+    redone, are not counted); locations with none are left out."""
     out: dict[str, int] = {}
     for place in sorted(allocating_locations(db, reading_locations(db))):
         (count,) = db.execute(
-            "SELECT count(*) FROM costs WHERE location = ? AND miner_ip = ?", [place, SITE_OVERHEAD]
+            "SELECT count(*) FROM costs WHERE location = ? AND miner_ip = ? AND period_start_s >= "
+            "coalesce((SELECT before_s FROM pruned WHERE location = ?), period_start_s)",
+            [place, SITE_OVERHEAD, place],
         ).fetchone()
         if count:
             out[place] = int(count)

@@ -372,3 +372,32 @@ def test_the_allocation_benchmark_runs_on_a_tiny_fleet() -> None:
     )
     assert result.stdout.startswith("3 miners x 1 days: 96 miner and overhead rows -> 72\n")
     assert "allocating the overhead:" in result.stdout
+
+
+def test_switching_says_which_pruned_periods_keep_their_rows(tmp_path: Path, elecost_db: Path) -> None:
+    rows = ["timestamp,miner,power_w"]
+    for quarter in range(16):  # 2026-10-31 22:00 to 2026-11-01 02:00 UTC: two billing periods
+        at = 1_793_484_000 + quarter * 900
+        rows += [f"{at},,18640", f"{at},a,3000", f"{at},b,5000"]
+    (tmp_path / "r.csv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "t.yaml").write_text(TARIFF)
+    for args in (
+        ["rate", "add", str(tmp_path / "t.yaml")],
+        ["rate", "activate", "Flat"],
+        ["readings", "import", str(tmp_path / "r.csv")],
+        ["record"],
+        ["readings", "prune", "--before", "2026-11-01T01:00"],
+    ):
+        code, _, err = run(*args)
+        assert code == 0, err
+    assert run("record", "--allocate-overhead") == (
+        0,
+        "",
+        "readings at Site before 2026-11-01T00:00:00+00:00 were pruned: its cost rows before then stay as "
+        "recorded, overhead not allocated\n"
+        "repriced Site: overhead allocation switched on, so its cost rows were redone from its first reading\n"
+        "recorded 6 cost rows over 1 billing period\n",
+    )
+    rows = stored(elecost_db)
+    assert {miner for start, miner in rows if start < 1_793_491_200} == {"", "a", "b", SITE_OVERHEAD}
+    assert {miner for start, miner in rows if start >= 1_793_491_200} == {"", "a", "b"}

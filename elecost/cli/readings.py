@@ -181,12 +181,22 @@ def record(
 
 def _switch_allocation(database: "Database", allocate: bool, location: str | None, quiet: bool) -> None:
     """`record --allocate-overhead/--no-allocate-overhead [--location L]`: the setting, kept."""
+    from elecost.retention import pruned_before
     from elecost.settings_store import set_allocate_overhead
 
     changed = set_allocate_overhead(database, allocate, location)
     if not changed and not quiet:
         where = "every location" if location is None else location
         note(f"overhead allocation was already {'on' if allocate else 'off'} at {where}")
+    pruned = pruned_before(database)
+    for place in changed:
+        if place in pruned:  # no readings to price those periods again from
+            from elecost.instants import iso
+
+            note(
+                f"readings at {place} before {iso(pruned[place], report_zone(database, None))} were pruned: "
+                f"its cost rows before then stay as recorded, overhead {'not ' if allocate else ''}allocated"
+            )
 
 
 def _keep_readings(database: "Database", days: int, zone: "ZoneInfo", quiet: bool) -> None:
