@@ -45,7 +45,7 @@ def fill(path: Path, miners: int, days: int) -> int:
             rows.append(("t", "site", f"m{miner}", start, start + 3600, START, 1.0, kwh, kwh, kwh, "r", 0.1, kwh / 10))
         rows.append(("t", "site", "", start, start + 3600, START, 1.0, site_kwh, site_kwh, site_kwh, "r", 0.1, 0.0))
     with write_transaction(db):
-        db.conn.executemany(
+        db.executemany(
             "INSERT INTO costs (timestamp, location, miner_ip, period_start_s, period_end_s, billing_period_start_s, "
             "duration_hours, total_kwh, avg_power_kw, peak_power_kw, rate_name, avg_rate_usd_per_kwh, "
             "energy_cost_usd, demand_charge_usd, service_charge_usd, total_cost_usd, tou_breakdown_usd) "

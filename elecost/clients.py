@@ -21,6 +21,7 @@ from elecost.db import Database
 from elecost.errors import UsageError
 from elecost.store import miner_clients
 from elecost.summary import cost_rows, miner_totals
+from elecost.tariffs.allocation import split as split_by
 from elecost.tariffs.charges import ZERO, Line, lines_less
 from elecost.tariffs.engine import DECIMAL_CONTEXT, SITE_OVERHEAD, CostRecord, combine
 
@@ -121,11 +122,10 @@ def _allocate(rest: CostRecord, kwh: dict[str, Decimal]) -> dict[str, CostRecord
     takers = sorted((c for c, k in kwh.items() if k > 0), key=lambda c: (c == NO_CLIENT, c))
     if not takers:
         return {NO_CLIENT: rest}
-    whole = sum((kwh[c] for c in takers), ZERO)
+    weights = [kwh[c] for c in takers]
 
     def split(amount: Decimal) -> list[Decimal]:
-        shares = [amount * kwh[c] / whole for c in takers[:-1]]
-        return [*shares, amount - sum(shares, ZERO)]
+        return split_by(amount, weights)
 
     with decimal.localcontext(DECIMAL_CONTEXT):
         energy_kwh = split(rest.energy_kwh)

@@ -296,3 +296,18 @@ def m012_carbon(db: Database) -> None:
         """
     )
     db.execute("CREATE TABLE carbon_locations (location TEXT PRIMARY KEY, zone TEXT NOT NULL)")
+
+
+@migrations(name="013_location_settings")
+def m013_location_settings(db: Database) -> None:
+    """Per-location settings that decide how `record` makes cost rows, kept for later (cron) runs:
+    `allocate_overhead` (1: each hour's site overhead is shared among its miners' rows). The
+    location '' holds the setting for locations first seen later."""
+    db.execute(
+        """
+        CREATE TABLE location_settings (
+            location TEXT PRIMARY KEY,
+            allocate_overhead INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )

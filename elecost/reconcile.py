@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from elecost.bills import bills
 from elecost.db import Database
 from elecost.errors import InputError, Problem, UsageError
+from elecost.overhead import allocates_overhead, own_miner_usd
 from elecost.store import active_rate, query_cost_rows, stored_milli_loads
 from elecost.tariffs.engine import SITE_OVERHEAD
 from elecost.tariffs.periods import billing_periods, local_date, local_days
@@ -121,6 +122,10 @@ def reconcile(
     meter = _clip(loads[""], start_s, end_s)
     miners = [_clip(rows, start_s, end_s) for name, rows in loads.items() if name]
     usd = _usd_by_row(query_cost_rows(db, start_s, end_s, location=tariff.location))
+    if allocates_overhead(db, tariff.location):  # the miners' rows hold the overhead: their own cost, priced again
+        usd = [row for row in usd if row[1]] + [
+            (at, False, amount) for at, amount in own_miner_usd(db, tariff, start_s, end_s)
+        ]
     if not usd:
         raise UsageError(f"no cost rows at {tariff.location!r} in that span; run `elecost record` first")
     days = [

@@ -25,6 +25,7 @@ from elecost.db import Database
 from elecost.price_store import first_unpriced
 from elecost.retention import pruned_before
 from elecost.rollups import rebuild_days, rows_end
+from elecost.settings_store import allocating_locations
 from elecost.store import (
     active_rates,
     billed_demand_kw,
@@ -41,6 +42,7 @@ from elecost.store import (
     take_repriced,
     write_transaction,
 )
+from elecost.tariffs.allocation import allocate_overhead
 from elecost.tariffs.engine import CostRecord, price_hours_for_store
 from elecost.tariffs.model import Tariff
 from elecost.tariffs.periods import billing_periods, local_days
@@ -89,6 +91,7 @@ def record_costs(db: Database, since_s: int | None = None, until_s: int | None =
         rates = active_rates(db)
         ids = rate_ids(db)
         final = pruned_before(db)
+        allocating = allocating_locations(db, work.keys() | whole.keys())
         for location in sorted(work.keys() | whole.keys()):
             tariff = rates.get(location)
             if tariff is None:
@@ -108,7 +111,9 @@ def record_costs(db: Database, since_s: int | None = None, until_s: int | None =
                 if priced_to is not None and from_s >= priced_to:
                     continue
                 end = period_end if priced_to is None else min(period_end, priced_to)
-                rows = _record_period(db, tariff, period_start, end, from_s, ids.get(tariff.name), now, period_end)
+                rows = _record_period(
+                    db, tariff, period_start, end, from_s, ids.get(tariff.name), now, period_end, location in allocating
+                )
                 result.periods += bool(rows)
                 result.rows += rows
             if priced_to is not None and priced_to <= high:  # readings beyond the prices: left for a later run
@@ -164,9 +169,11 @@ def _record_period(
     rate_id: int | None,
     now: str,
     period_end: int,
+    allocate: bool = False,
 ) -> int:
     """Redo a billing period's rows from the local hour holding `from_s` up to `up_to` (its end, or
-    where its prices end); the number of rows written."""
+    where its prices end); the number of rows written. With `allocate`, each hour's site overhead
+    is shared among its miners' rows (`record --allocate-overhead`)."""
     location = tariff.location
     zone = ZoneInfo(tariff.timezone)
     hour = from_s - (from_s + clock_phase_s(zone, from_s, HOUR_S)) % HOUR_S
@@ -180,11 +187,13 @@ def _record_period(
     records, miner_rows = price_hours_for_store(
         tariff, loads, period_start, period_end, (hour, up_to), line_kind_ids(db), prior=prior, context=context
     )
+    if allocate:
+        miner_rows = allocate_overhead(miner_rows)
     changed_from = hour
     if prior is not None:
         carried = _carry_demand(db, tariff, period_start, hour, records)
         if carried is None:
-            return _record_period(db, tariff, period_start, up_to, period_start, rate_id, now, period_end)
+            return _record_period(db, tariff, period_start, up_to, period_start, rate_id, now, period_end, allocate)
         changed_from = carried
     # The days to rebuild end with the later of the rows replaced and the new ones, not at `up_to`
     # (the billing period's end): a cron run touches one day, not the rest of the month.

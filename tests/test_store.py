@@ -115,6 +115,7 @@ def test_a_first_version_database_upgrades_itself(tmp_path: Path) -> None:
         "010_pruned",
         "011_miner_clients",
         "012_carbon",
+        "013_location_settings",
     ]
     # Rows made before line items are dropped, and their span is left for `record` to price again.
     assert db.execute("SELECT count(*) FROM costs").fetchone()[0] == 0

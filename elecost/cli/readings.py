@@ -115,6 +115,18 @@ def record(
     keep_readings: Annotated[
         int | None, typer.Option("--keep-readings", help="Then prune readings older than DAYS.", metavar="DAYS")
     ] = None,
+    allocate: Annotated[
+        bool | None,
+        typer.Option(
+            "--allocate-overhead/--no-allocate-overhead",
+            help="Share each hour's site overhead (meter minus miners) among its miners' rows by kWh, "
+            "or stop; kept for later runs, and switching redoes the location's rows.",
+        ),
+    ] = None,
+    location: Annotated[
+        str | None,
+        typer.Option("--location", "-l", help="Where --allocate-overhead applies [default: every location]."),
+    ] = None,
     quiet: QuietOption = False,
     db: DbOption = None,
 ) -> None:
@@ -124,6 +136,13 @@ def record(
 
     with exit_codes():
         database = open_database(db)
+        if location is not None and allocate is None:
+            raise UsageError(
+                "--location says where --allocate-overhead or --no-allocate-overhead applies; "
+                "record itself always records every location"
+            )
+        if allocate is not None:
+            _switch_allocation(database, allocate, location, quiet)
         zone = report_zone(database, None)
         since_s = optional_instant(since, zone, "--since")
         until_s = optional_instant(until, zone, "--until")
@@ -142,12 +161,40 @@ def record(
                 f"readings at {place} from {iso(first, zone)} to {iso(last, zone)} await prices; "
                 "`elecost prices import` them, and the next record prices them"
             )
+        if not quiet:
+            from elecost.settings_store import unshared_overhead_hours
+
+            for place, hours in unshared_overhead_hours(database).items():
+                hours_keep = (
+                    f"{hours} hour with no miner kWh keeps" if hours == 1 else f"{hours} hours with no miner kWh keep"
+                )
+                note(f"overhead allocated at {place}, but {hours_keep} a (site overhead) row: nothing to share it by")
         if keep_readings is not None:
             _keep_readings(database, keep_readings, zone, quiet)
         if result.without_rate:
             raise UsageError(
                 f"readings at {', '.join(result.without_rate)} have no active rate; "
                 "`elecost rate activate NAME`, then run record again"
+            )
+
+
+def _switch_allocation(database: "Database", allocate: bool, location: str | None, quiet: bool) -> None:
+    """`record --allocate-overhead/--no-allocate-overhead [--location L]`: the setting, kept."""
+    from elecost.retention import pruned_before
+    from elecost.settings_store import set_allocate_overhead
+
+    changed = set_allocate_overhead(database, allocate, location)
+    if not changed and not quiet:
+        where = "every location" if location is None else location
+        note(f"overhead allocation was already {'on' if allocate else 'off'} at {where}")
+    pruned = pruned_before(database)
+    for place in changed:
+        if place in pruned:  # no readings to price those periods again from
+            from elecost.instants import iso
+
+            note(
+                f"readings at {place} before {iso(pruned[place], report_zone(database, None))} were pruned: "
+                f"its cost rows before then stay as recorded, overhead {'not ' if allocate else ''}allocated"
             )
 
 
