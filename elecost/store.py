@@ -941,6 +941,11 @@ def cost_names(db: Database, kind: str) -> list[str]:
     return [row[0] for row in db.execute(f"SELECT DISTINCT {column} FROM costs WHERE {column} != '' ORDER BY 1")]
 
 
+def database_size_bytes(db: Database) -> int:
+    """A PostgreSQL database's size on its server [bytes] (a SQLite file's is its files')."""
+    return int(db.execute("SELECT pg_database_size(current_database())").fetchone()[0])
+
+
 def database_facts(db: Database) -> dict[str, Any]:
     """What is in a database, for `elecost info`: counts, spans and the last `record`."""
 

@@ -156,5 +156,7 @@ def test_a_postgresql_url_given_as_db_opens_that_database(postgres_server: Serve
         assert runner.invoke(app, ["--db", url, "rate", "init"]).exit_code == 0
         listed = runner.invoke(app, ["rate", "list", "--json", "--db", url])
         assert [rate["name"] for rate in json.loads(listed.stdout)] == ["Example Flat", "Example TOU"]
+        facts = json.loads(runner.invoke(app, ["--db", url, "info", "--json"]).stdout)
+        assert (facts["database"], facts["schema"]) == (url, migrations._migrations[-1].name)
     finally:
         postgres_server.drop(name)

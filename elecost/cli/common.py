@@ -219,6 +219,11 @@ def db_path(db: Path | None) -> Path:
     return user_data_path("elecost") / "elecost.db"
 
 
+def database_url(path: Path) -> str | None:
+    """The postgresql:// URL a `db_path` stands for, as given; None for a SQLite file."""
+    return _urls.get(path)
+
+
 def open_database(db: Path | None, *, create: bool = False) -> "Database":
     """Open the database; only commands that store something (`create`) may create it.
 
