@@ -562,8 +562,7 @@ COST_COLUMNS = (
     "total_cost_usd",
     "tou_breakdown_usd",
 )
-_INSERT_COST = f"INSERT INTO costs ({', '.join(COST_COLUMNS)}) VALUES ({', '.join('?' * len(COST_COLUMNS))})"
-_INSERT_LINE = "INSERT INTO cost_lines (cost_id, position, kind_id, quantity, usd) VALUES (?, ?, ?, ?, ?)"
+LINE_COLUMNS = ("cost_id", "position", "kind_id", "quantity", "usd")
 
 
 def _kind_ids(db: Database) -> dict[KindKey, int]:
@@ -680,8 +679,8 @@ def replace_cost_rows(
         )
         for position, (kind, quantity, usd) in enumerate(lines):
             add_line((cost_id, position, kind, quantity, usd))
-    db.executemany(_INSERT_COST, cost_rows)
-    db.executemany(_INSERT_LINE, line_rows)
+    db.copy_rows("costs", COST_COLUMNS, cost_rows)  # SQLite: an executemany INSERT; PostgreSQL: COPY
+    db.copy_rows("cost_lines", LINE_COLUMNS, line_rows)
 
 
 def _dec(value: float) -> Decimal:
