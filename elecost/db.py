@@ -1,14 +1,15 @@
-"""elecost's own thin database connection: the little the core asks of a database, on SQLite.
+"""elecost's own thin database connection: the little the core asks of a database.
 
 The store needs statements with parameters, rows as tuples or dicts, batches, and write
 transactions that take the write lock at once, so two cron jobs queue instead of deadlocking or
-double counting. That is all this module gives, behind one class (`Database`), so a second back end
-(PostgreSQL) can fill the same seam. It replaces sqlite-utils, of which elecost used only that
-wrapper and whose import cost every command ~0.1 s (issue 15).
+double counting. That is all this module gives, behind one class (`Database`): `SQLiteDatabase`
+here, `elecost.db_postgres.PostgresDatabase` (imported only for a postgresql:// URL) beside it.
+It replaces sqlite-utils, of which elecost used only that wrapper and whose import cost every
+command ~0.1 s (issue 15).
 
 SQL reaching a `Database` is written once for both back ends: `?` placeholders (numbered `?1`
 where a value repeats), `ON CONFLICT` upserts, no SQLite-only functions. Where a statement truly
-differs (PRAGMAs, old migrations), the caller branches on `db.dialect`.
+differs (PRAGMAs, old migrations' DDL, the readings upsert), the caller branches on `db.dialect`.
 """
 
 from __future__ import annotations
