@@ -16,7 +16,8 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 # The store-level test modules: each of their tests that takes `elecost_db` runs twice, on a SQLite
 # file and on a database of a PostgreSQL server the session starts (skipped where PostgreSQL is not
 # installed, failed instead with ELECOST_REQUIRE_POSTGRES=1). `@pytest.mark.sqlite_only` keeps a
-# test on SQLite (file-level checks: PRAGMAs, WAL, a killed process).
+# test on SQLite (file-level checks: PRAGMAs, WAL, a killed process). ELECOST_MORE_BACKENDS (module
+# names, comma-separated) adds modules for a run.
 BOTH_BACKENDS = {
     "test_db",
     "test_store",
