@@ -340,34 +340,54 @@ def _write_staged_readings(
     replace: bool,
     conflicts: list[tuple[int, int]],
 ) -> int:
-    """`write_readings` without a SQL-callable Python function, chunk by chunk: a key given twice
-    in a chunk is settled here as the UPSERT would (the first stays, a different second is a
-    conflict); a key given again in a later chunk meets the stored row."""
+    """`write_readings` without a SQL-callable Python function, chunk by chunk, with the UPSERT's
+    row-by-row outcome: the keys given once in a chunk are staged, their conflicts selected and
+    the rows upserted in SQL; a key given more than once in a chunk (rare) is settled here, each
+    row against the one before it, starting from the stored row."""
     db.execute(_STAGE)
     written = 0
     iterator = iter(rows)
     while chunk := list(islice(iterator, STAGE_ROWS)):
-        kept: dict[tuple[int, int], tuple[int, tuple[int, int, float, int | None]]] = {}
-        found: list[tuple[int, int, int]] = []
+        first: dict[tuple[int, int], int] = {}
+        repeated: dict[tuple[int, int], list[int]] = {}
         for seq, row in enumerate(chunk):
             key = (row[0], row[1])
-            held = kept.get(key)
-            if held is None:
-                kept[key] = (seq, row)
-            elif (held[1][2], held[1][3]) != (row[2], row[3]):
-                found.append((seq, *key))
-                if replace:
-                    kept[key] = (held[0], row)
-                    written += 1
+            if key in first:
+                repeated.setdefault(key, [first[key]]).append(seq)
+            else:
+                first[key] = seq
         db.execute("DELETE FROM readings_in")
         db.copy_rows(
             "readings_in",
             ("seq", "miner_id", "timestamp_s", "power_w", "duration_s"),
-            ((seq, *row) for seq, row in kept.values()),
+            ((seq, *chunk[seq]) for key, seq in first.items() if key not in repeated),
         )
-        found.extend(db.execute(_STAGED_CONFLICTS).fetchall())
-        conflicts.extend((miner_id, timestamp_s) for _, miner_id, timestamp_s in sorted(found))
+        found: list[tuple[int, int, int]] = db.execute(_STAGED_CONFLICTS).fetchall()
         written += db.execute(_STAGED_UPSERT, [replace]).rowcount
+        for key, seqs in repeated.items():
+            stored = db.execute(
+                "SELECT power_w, duration_s FROM readings WHERE miner_id = ? AND timestamp_s = ?", key
+            ).fetchone()
+            current = None if stored is None else (stored[0], stored[1])
+            final = current
+            for seq in seqs:
+                values = (chunk[seq][2], chunk[seq][3])
+                if final is None:
+                    final = values
+                    written += 1
+                elif values != final:
+                    found.append((seq, *key))
+                    if replace:
+                        final = values
+                        written += 1
+            if final is not None and final != current:
+                db.execute(
+                    "INSERT INTO readings (miner_id, timestamp_s, power_w, duration_s) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (miner_id, timestamp_s) DO UPDATE "
+                    "SET power_w = excluded.power_w, duration_s = excluded.duration_s",
+                    [*key, *final],
+                )
+        conflicts.extend((miner_id, timestamp_s) for _, miner_id, timestamp_s in sorted(found))
     return written
 
 

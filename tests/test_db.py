@@ -160,3 +160,49 @@ def test_a_postgresql_url_given_as_db_opens_that_database(postgres_server: Serve
         assert (facts["database"], facts["schema"]) == (url, migrations._migrations[-1].name)
     finally:
         postgres_server.drop(name)
+
+
+@pytest.mark.parametrize("replace", [False, True])
+@pytest.mark.parametrize("chunk", [3, 50_000])
+def test_readings_conflicts_are_found_alike_within_a_batch_and_against_stored_rows(
+    elecost_db: Path, monkeypatch: pytest.MonkeyPatch, replace: bool, chunk: int
+) -> None:
+    from elecost import store
+
+    monkeypatch.setattr(store, "STAGE_ROWS", chunk)  # PostgreSQL's staged chunks: a key met again within or across
+    db = open_db(elecost_db)
+    with db.write_transaction():
+        miner = store.new_miner_id(db, "Site", "a")
+        assert (
+            store.write_readings(db, [(miner, 0, 100.0, None), (miner, 60, 100.0, None)], replace=False, conflicts=[])
+            == 2
+        )
+    conflicts: list[tuple[int, int]] = []
+    rows = [
+        (miner, 0, 100.0, None),  # as stored: nothing
+        (miner, 60, 150.0, None),  # stored with 100 W: a conflict
+        (miner, 120, 100.0, None),  # new
+        (miner, 120, 100.0, None),  # the same again: nothing
+        (miner, 120, 130.0, 60),  # the new row with other values: a conflict
+        (miner, 180, 100.0, None),  # new
+    ]
+    with db.write_transaction():
+        written = store.write_readings(db, rows, replace=replace, conflicts=conflicts)
+    assert conflicts == [(miner, 60), (miner, 120)]
+    stored = db.execute("SELECT timestamp_s, power_w, duration_s FROM readings ORDER BY timestamp_s").fetchall()
+    if replace:
+        assert written == 4
+        assert [tuple(row) for row in stored] == [
+            (0, 100.0, None),
+            (60, 150.0, None),
+            (120, 130.0, 60),
+            (180, 100.0, None),
+        ]
+    else:
+        assert written == 2
+        assert [tuple(row) for row in stored] == [
+            (0, 100.0, None),
+            (60, 100.0, None),
+            (120, 100.0, None),
+            (180, 100.0, None),
+        ]
