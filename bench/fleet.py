@@ -1,11 +1,14 @@
 """Fleet benchmark: a month of 5-minute readings from a fleet, through every command, timed.
 
-    python bench/fleet.py [--miners 1000] [--days 30] [--repeat 3] [--keep DIR]
+    python bench/fleet.py [--miners 1000] [--days 30] [--repeat 3] [--keep DIR] [--db-url postgresql://...]
 
 Generates a fleet (curtailment in summer peaks, outages, gaps) under a seasonal TOU tariff with a
 demand charge, then prints the time of each step (median of --repeat runs where a step is cheap
 enough to repeat), throughput against a raw sqlite3 baseline measured in the same run, database
 size, the import's peak memory, and NREL PySAM on the same year of data where it is installed.
+With --db-url the fleet's database is that PostgreSQL database instead of a SQLite file (its
+tables are dropped and made again before each import: give a database of its own); the plain
+loader stays SQLite's, so the ratios compare with the SQLite run.
 Figures are printed, never asserted: speed goals live in the issue tracker.
 """
 
@@ -70,7 +73,7 @@ def minute_year(path: Path, days: int) -> int:
     return days * 1440
 
 
-def run(db: Path, *args: str) -> tuple[float, int]:
+def run(db: Path | str, *args: str) -> tuple[float, int]:
     """Run an elecost command; (seconds, peak RSS in kB of that process)."""
     env = {**os.environ, "ELECOST_DB": str(db)}
     started = time.perf_counter()
@@ -180,17 +183,35 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--calc-days", type=int, default=365, help="days of 1-minute data for calc --readings")
     parser.add_argument("--keep", type=Path, help="keep the generated files and databases in DIR")
+    parser.add_argument("--db-url", help="a postgresql:// database for the fleet (emptied first) instead of a file")
     options = parser.parse_args()
     work = options.keep or Path(tempfile.mkdtemp(prefix="elecost-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        bench(work, options.miners, options.days, options.repeat, options.calc_days)
+        bench(work, options.miners, options.days, options.repeat, options.calc_days, options.db_url)
     finally:
         if not options.keep:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def bench(work: Path, miners: int, days: int, repeat: int, calc_days: int) -> None:
+def empty_postgres(url: str) -> None:
+    """Drop every table of the database at `url` (the next `elecost` run migrates it afresh)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+def postgres_size(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+        return int(row[0]) if row else 0
+
+
+def bench(work: Path, miners: int, days: int, repeat: int, calc_days: int, url: str | None = None) -> None:
     fleet = work / "fleet.csv"
     started = time.perf_counter()
     rows = generate_fleet(fleet, miners, days)
@@ -201,10 +222,17 @@ def bench(work: Path, miners: int, days: int, repeat: int, calc_days: int) -> No
         f"({fleet.stat().st_size / 1e6:.0f} MB CSV, generated in {time.perf_counter() - started:.1f} s)"
     )
 
+    if url:
+        print(f"database: PostgreSQL at {url}")
+
     def timed_import() -> float:
-        db = work / "fleet.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        db: Path | str = work / "fleet.db"
+        if url:
+            empty_postgres(url)
+            db = url
+        else:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
         run(db, "rate", "add", str(TARIFF))
         run(db, "rate", "activate", "Texas Industrial TOU")
         elapsed, rss = run(db, "readings", "import", str(fleet))
@@ -213,7 +241,7 @@ def bench(work: Path, miners: int, days: int, repeat: int, calc_days: int) -> No
 
     baseline = median_of(repeat, lambda: baseline_import(fleet, work / "baseline.db"))
     imported = median_of(repeat, timed_import)
-    db = work / "fleet.db"
+    db: Path | str = url or work / "fleet.db"
     print(f"baseline sqlite3 plain loader: {baseline:6.2f} s  {rows / baseline:12,.0f} rows/s")
     print(
         f"readings import:              {imported:7.2f} s  {rows / imported:12,.0f} rows/s "
@@ -263,11 +291,15 @@ def bench(work: Path, miners: int, days: int, repeat: int, calc_days: int) -> No
     print(f"bill, {calc_days} days of 15-minute readings (whole process): {bill_s:.2f} s{versus}")
     help_s = median_of(max(repeat, 5), lambda: run(db, "--help")[0])
     print(f"elecost --help:               {help_s * 1000:7.0f} ms")
-    size = sum(Path(f"{db}{s}").stat().st_size for s in ("", "-wal") if Path(f"{db}{s}").exists())
+    size = (
+        postgres_size(url)
+        if url
+        else sum(Path(f"{db}{s}").stat().st_size for s in ("", "-wal") if Path(f"{db}{s}").exists())
+    )
     print(f"database size:                {size / 1e6:7.0f} MB")
 
 
-def wholesale_bill(work: Path, db: Path, days: int, repeat: int) -> float:
+def wholesale_bill(work: Path, db: Path | str, days: int, repeat: int) -> float:
     """The fleet's month billed on an index tariff (ERCOT-style 15-minute prices, a 4CP-free market
     tariff for the same site): `bill` prices every reading again, through the market's prices."""
     rng = random.Random(11)

@@ -143,7 +143,7 @@ def _miner_profit(
     spent, seconds = cost_totals(db, start_s, end_s, location=miner.location, miner=miner.name)
     if seconds:
         kwh = db.execute(
-            "SELECT total(total_kwh) FROM costs WHERE location = ? AND miner_ip = ? AND period_start_s >= ? "
+            "SELECT coalesce(sum(total_kwh), 0) FROM costs WHERE location = ? AND miner_ip = ? AND period_start_s >= ? "
             "AND period_start_s < ?",
             [miner.location, miner.name, start_s, end_s],
         ).fetchone()[0]

@@ -17,17 +17,19 @@ from elecost.db import Database
 _DAY_ROWS = (
     "INSERT INTO cost_days (location, day_start_s, miner_ip, day_end_s, first_s, last_s, covered_s, rate_name, "
     "total_kwh, peak_power_kw, energy_cost_usd, demand_charge_usd, service_charge_usd) "
-    "SELECT location, ?2, miner_ip, ?3, min(period_start_s), max(period_end_s), total(period_end_s - period_start_s), "
-    "min(rate_name), total(total_kwh), max(peak_power_kw), total(energy_cost_usd), total(demand_charge_usd), "
-    "total(service_charge_usd) FROM costs WHERE +location = ?1 AND period_start_s >= ?2 AND period_start_s < ?3 "
+    "SELECT ?1, ?2, miner_ip, ?3, min(period_start_s), max(period_end_s), "
+    "coalesce(sum(period_end_s - period_start_s), 0), min(rate_name), coalesce(sum(total_kwh), 0), "
+    "max(peak_power_kw), coalesce(sum(energy_cost_usd), 0), coalesce(sum(demand_charge_usd), 0), "
+    "coalesce(sum(service_charge_usd), 0) FROM costs "
+    "WHERE +location = ?1 AND period_start_s >= ?2 AND period_start_s < ?3 "
     "GROUP BY miner_ip"
 )
 _DAY_LINES = (
     "INSERT INTO cost_day_lines (location, day_start_s, miner_ip, kind_id, quantity, usd) "
-    "SELECT c.location, ?2, c.miner_ip, l.kind_id, "
-    "CASE k.unit WHEN 'kW' THEN max(l.quantity) ELSE total(l.quantity) END, total(l.usd) "
+    "SELECT ?1, ?2, c.miner_ip, l.kind_id, "
+    "CASE k.unit WHEN 'kW' THEN max(l.quantity) ELSE coalesce(sum(l.quantity), 0) END, coalesce(sum(l.usd), 0) "
     "FROM costs c JOIN cost_lines l ON l.cost_id = c.id JOIN line_kinds k ON k.id = l.kind_id "
-    "WHERE +c.location = ?1 AND c.period_start_s >= ?2 AND c.period_start_s < ?3 GROUP BY c.miner_ip, l.kind_id"
+    "WHERE +c.location = ?1 AND c.period_start_s >= ?2 AND c.period_start_s < ?3 GROUP BY c.miner_ip, l.kind_id, k.id"
 )
 
 
@@ -119,8 +121,9 @@ def miner_sums(db: Database, start_s: int, end_s: int, location: str | None) -> 
         "c.peak_power_kw, c.energy_cost_usd, c.demand_charge_usd, c.service_charge_usd FROM edges e "
         "JOIN costs c ON +c.location = e.place AND c.period_start_s >= e.first AND c.period_start_s < e.last "
         "WHERE c.miner_ip != '') "
-        "SELECT miner_ip, min(rate_name), min(location), min(first_s), max(last_s), total(kwh), max(peak), "
-        "total(energy), total(demand), total(service) FROM parts GROUP BY miner_ip ORDER BY miner_ip"
+        "SELECT miner_ip, min(rate_name), min(location), min(first_s), max(last_s), coalesce(sum(kwh), 0), max(peak), "
+        "coalesce(sum(energy), 0), coalesce(sum(demand), 0), coalesce(sum(service), 0) FROM parts "
+        "GROUP BY miner_ip ORDER BY miner_ip"
     )
     return db.execute(sql, params).fetchall()
 
@@ -138,8 +141,8 @@ def miner_line_sums(db: Database, start_s: int, end_s: int, location: str | None
         "JOIN costs c ON +c.location = e.place AND c.period_start_s >= e.first AND c.period_start_s < e.last "
         "JOIN cost_lines l ON l.cost_id = c.id WHERE c.miner_ip != '') "
         "SELECT p.miner_ip, k.charge, k.label, k.unit, k.part, k.period, k.tier, "
-        "CASE k.unit WHEN 'kW' THEN max(p.quantity) ELSE total(p.quantity) END, total(p.usd) "
+        "CASE k.unit WHEN 'kW' THEN max(p.quantity) ELSE coalesce(sum(p.quantity), 0) END, coalesce(sum(p.usd), 0) "
         "FROM parts p JOIN line_kinds k ON k.id = p.kind_id "
-        "GROUP BY p.miner_ip, p.kind_id ORDER BY p.miner_ip, p.kind_id"
+        "GROUP BY p.miner_ip, p.kind_id, k.id ORDER BY p.miner_ip, p.kind_id"
     )
     return db.execute(sql, params).fetchall()

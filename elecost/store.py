@@ -14,10 +14,11 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from elecost.db import Database, SQLiteDatabase
+from elecost.db import Database, SQLiteDatabase, is_url
 from elecost.errors import InputError, Problem, UsageError
 from elecost.migrations import migrations
 from elecost.readings import median_spacing_s, reading_ends
@@ -32,23 +33,30 @@ CACHE_KIB = 65_536  # a fleet's readings insert at one B-tree spot per miner: ke
 
 
 def open_db(path: str | Path) -> Database:
-    """Open (creating if need be) an elecost database and bring its schema up to date."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = SQLiteDatabase(path, timeout_s=BUSY_TIMEOUT_MS / 1000)
-    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-        db.execute("PRAGMA journal_mode = wal")
-    db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA synchronous = NORMAL")
-    db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    """Open (creating if need be) an elecost database and bring its schema up to date: a SQLite
+    file, or a PostgreSQL database named by a `postgresql://` URL (which must exist)."""
+    if is_url(path):
+        from elecost.db_postgres import PostgresDatabase
+
+        db: Database = PostgresDatabase(str(path))
+    else:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = SQLiteDatabase(path, timeout_s=BUSY_TIMEOUT_MS / 1000)
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.execute("PRAGMA journal_mode = wal")
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     known = {migration.name for migration in migrations._migrations}
     newer = [m.name for m in migrations.applied(db) if m.name not in known]
     if newer:
         raise UsageError(f"{path} was written by a newer elecost (schema {newer[-1]!r}); upgrade elecost to use it")
     if migrations.pending(db):
         with write_transaction(db):
-            migrations.apply(db)
+            if migrations.pending(db):  # another run may have migrated it while this one waited
+                migrations.apply(db)
     return db
 
 
@@ -188,7 +196,10 @@ def take_repriced(db: Database) -> dict[str, str]:
 
 
 def _make_only_active(db: Database, name: str, location: str) -> None:
-    db.execute("UPDATE rates SET active = (name = ?) WHERE location = ? OR name = ?", [name, location, name])
+    db.execute(
+        "UPDATE rates SET active = CASE WHEN name = ? THEN 1 ELSE 0 END WHERE location = ? OR name = ?",
+        [name, location, name],
+    )
 
 
 def _rate_id(db: Database, name: str) -> int | None:
@@ -226,15 +237,15 @@ def rate_ids(db: Database) -> dict[str, int]:
 def active_rate(db: Database, location: str | None = None) -> Tariff:
     """The active tariff of a location, or the only active one when no location is named."""
     if location is not None:
-        rows = list(db.query("SELECT * FROM rates WHERE active AND location = ?", [location]))
+        rows = list(db.query("SELECT * FROM rates WHERE active <> 0 AND location = ?", [location]))
         if not rows:
-            places = ", ".join(repr(str(row[0])) for row in db.execute("SELECT location FROM rates WHERE active"))
+            places = ", ".join(repr(str(row[0])) for row in db.execute("SELECT location FROM rates WHERE active <> 0"))
             raise UsageError(
                 f"no active rate for location {location!r}; use `elecost rate activate NAME`"
                 + (f" (locations with an active rate: {places})" if places else "")
             )
         return _tariff_from_row(rows[0])
-    rows = list(db.query("SELECT * FROM rates WHERE active ORDER BY location"))
+    rows = list(db.query("SELECT * FROM rates WHERE active <> 0 ORDER BY location"))
     if not rows:
         raise UsageError("no active rate; add one with `elecost rate add FILE` and `elecost rate activate NAME`")
     if len(rows) > 1:
@@ -245,7 +256,7 @@ def active_rate(db: Database, location: str | None = None) -> Tariff:
 
 def active_rates(db: Database) -> dict[str, Tariff]:
     """Location -> its active tariff."""
-    return {row["location"]: _tariff_from_row(row) for row in db.query("SELECT * FROM rates WHERE active")}
+    return {row["location"]: _tariff_from_row(row) for row in db.query("SELECT * FROM rates WHERE active <> 0")}
 
 
 # --- readings ------------------------------------------------------------------------------
@@ -260,18 +271,42 @@ def miner_ids(db: Database) -> dict[tuple[str, str], int]:
 
 def new_miner_id(db: Database, location: str, name: str) -> int:
     """Create a (location, miner) row and return its id (inside the caller's transaction)."""
-    db.execute("INSERT OR IGNORE INTO miners (location, name) VALUES (?, ?)", [location, name])
+    db.execute(
+        "INSERT INTO miners (location, name) VALUES (?, ?) ON CONFLICT (location, name) DO NOTHING", [location, name]
+    )
     return int(db.execute("SELECT id FROM miners WHERE location = ? AND name = ?", [location, name]).fetchone()[0])
 
 
-# A stored key with other values is a conflict: the UPSERT's WHERE calls elecost_conflict() for
-# those rows only, which notes the key and says whether to overwrite (--replace) or keep.
+# A stored key with other values is a conflict. On SQLite the UPSERT's WHERE calls
+# elecost_conflict() for those rows only, which notes the key and says whether to overwrite
+# (--replace) or keep: one pass, the fastest import (the staged form below, run on SQLite, took
+# ~20% longer: 2.09 s against 1.72 s for 431,736 new rows, 2.03 s against 1.61 s for them again).
+# PostgreSQL has no per-connection Python functions: there a chunk of rows is copied to a staging
+# table, its conflicts selected, then upserted.
+_CHANGED = (
+    "(readings.power_w IS DISTINCT FROM excluded.power_w OR readings.duration_s IS DISTINCT FROM excluded.duration_s)"
+)
 _UPSERT = (
     "INSERT INTO readings (miner_id, timestamp_s, power_w, duration_s) VALUES (?, ?, ?, ?) "
     "ON CONFLICT (miner_id, timestamp_s) DO UPDATE SET power_w = excluded.power_w, duration_s = excluded.duration_s "
-    "WHERE (readings.power_w IS NOT excluded.power_w OR readings.duration_s IS NOT excluded.duration_s) "
-    "AND elecost_conflict(excluded.miner_id, excluded.timestamp_s)"
+    f"WHERE {_CHANGED} AND elecost_conflict(excluded.miner_id, excluded.timestamp_s)"
 )
+_STAGE = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS readings_in (seq BIGINT NOT NULL, miner_id BIGINT NOT NULL, "
+    "timestamp_s BIGINT NOT NULL, power_w DOUBLE PRECISION NOT NULL, duration_s BIGINT) ON COMMIT DELETE ROWS"
+)
+_STAGED_CONFLICTS = (
+    "SELECT s.seq, s.miner_id, s.timestamp_s FROM readings_in s JOIN readings r "
+    "ON r.miner_id = s.miner_id AND r.timestamp_s = s.timestamp_s "
+    "WHERE r.power_w IS DISTINCT FROM s.power_w OR r.duration_s IS DISTINCT FROM s.duration_s"
+)
+_STAGED_UPSERT = (
+    "INSERT INTO readings (miner_id, timestamp_s, power_w, duration_s) "
+    "SELECT miner_id, timestamp_s, power_w, duration_s FROM readings_in ORDER BY miner_id, timestamp_s "
+    "ON CONFLICT (miner_id, timestamp_s) DO UPDATE SET power_w = excluded.power_w, duration_s = excluded.duration_s "
+    f"WHERE {_CHANGED} AND ?"
+)
+STAGE_ROWS = 50_000
 
 
 def write_readings(
@@ -287,14 +322,73 @@ def write_readings(
     values is appended to `conflicts` as (miner_id, timestamp_s), and overwrites only with
     `replace`. Returns the number of rows inserted or overwritten.
     """
+    if not isinstance(db, SQLiteDatabase):
+        return _write_staged_readings(db, rows, replace=replace, conflicts=conflicts)
 
     def conflict(miner_id: int, timestamp_s: int) -> int:
         conflicts.append((miner_id, timestamp_s))
         return int(replace)
 
-    assert isinstance(db, SQLiteDatabase)  # PostgreSQL: see the portable form (step 2 of the seam)
     db.create_function("elecost_conflict", 2, conflict)
     return db.executemany(_UPSERT, rows).rowcount  # the upserts' own changes, summed
+
+
+def _write_staged_readings(
+    db: Database,
+    rows: Iterable[tuple[int, int, float, int | None]],
+    *,
+    replace: bool,
+    conflicts: list[tuple[int, int]],
+) -> int:
+    """`write_readings` without a SQL-callable Python function, chunk by chunk, with the UPSERT's
+    row-by-row outcome: the keys given once in a chunk are staged, their conflicts selected and
+    the rows upserted in SQL; a key given more than once in a chunk (rare) is settled here, each
+    row against the one before it, starting from the stored row."""
+    db.execute(_STAGE)
+    written = 0
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, STAGE_ROWS)):
+        first: dict[tuple[int, int], int] = {}
+        repeated: dict[tuple[int, int], list[int]] = {}
+        for seq, row in enumerate(chunk):
+            key = (row[0], row[1])
+            if key in first:
+                repeated.setdefault(key, [first[key]]).append(seq)
+            else:
+                first[key] = seq
+        db.execute("DELETE FROM readings_in")
+        db.copy_rows(
+            "readings_in",
+            ("seq", "miner_id", "timestamp_s", "power_w", "duration_s"),
+            ((seq, *chunk[seq]) for key, seq in first.items() if key not in repeated),
+        )
+        found: list[tuple[int, int, int]] = db.execute(_STAGED_CONFLICTS).fetchall()
+        written += db.execute(_STAGED_UPSERT, [replace]).rowcount
+        for key, seqs in repeated.items():
+            stored = db.execute(
+                "SELECT power_w, duration_s FROM readings WHERE miner_id = ? AND timestamp_s = ?", key
+            ).fetchone()
+            current = None if stored is None else (stored[0], stored[1])
+            final = current
+            for seq in seqs:
+                values = (chunk[seq][2], chunk[seq][3])
+                if final is None:
+                    final = values
+                    written += 1
+                elif values != final:
+                    found.append((seq, *key))
+                    if replace:
+                        final = values
+                        written += 1
+            if final is not None and final != current:
+                db.execute(
+                    "INSERT INTO readings (miner_id, timestamp_s, power_w, duration_s) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (miner_id, timestamp_s) DO UPDATE "
+                    "SET power_w = excluded.power_w, duration_s = excluded.duration_s",
+                    [*key, *final],
+                )
+        conflicts.extend((miner_id, timestamp_s) for _, miner_id, timestamp_s in sorted(found))
+    return written
 
 
 def mark_dirty(db: Database, spans: dict[str, tuple[int, int]]) -> None:
@@ -317,6 +411,14 @@ def redo_from(db: Database, location: str, first_s: int, last_s: int) -> int:
     return int(row[0]) if row and row[0] is not None else first_s
 
 
+# A reading's power [mW] as an integer, half away from zero on both back ends (PostgreSQL rounds
+# a float half to even, a NUMERIC away from zero as SQLite does).
+_MILLIWATTS = {
+    "sqlite": "CAST(round(power_w * 1000) AS INTEGER)",
+    "postgresql": "CAST(round(CAST(power_w * 1000 AS NUMERIC)) AS BIGINT)",
+}
+
+
 def stored_milli_loads(db: Database, location: str, start_s: int, end_s: int) -> dict[str, list[MilliLoad]]:
     """Each miner's loads over [start_s, end_s) as (start_s, end_s, power [mW]) integer tuples.
 
@@ -332,7 +434,7 @@ def stored_milli_loads(db: Database, location: str, start_s: int, end_s: int) ->
     fallback = known[len(known) // 2] if known else None
     for miner_id, name, spacing in miners:
         rows = db.execute(
-            "SELECT timestamp_s, CAST(round(power_w * 1000) AS INTEGER), duration_s FROM readings "
+            f"SELECT timestamp_s, {_MILLIWATTS[db.dialect]}, duration_s FROM readings "
             "WHERE miner_id = ?1 AND timestamp_s BETWEEN "
             "coalesce((SELECT max(timestamp_s) FROM readings WHERE miner_id = ?1 AND timestamp_s < ?2), ?2) AND "
             "coalesce((SELECT min(timestamp_s) FROM readings WHERE miner_id = ?1 AND timestamp_s >= ?3), ?3) "
@@ -386,7 +488,7 @@ def meter_so_far(db: Database, location: str, period_start_s: int, before_s: int
     energy: dict[int, Decimal] = {}
     billed: dict[int, Decimal] = {}
     for charge, part, quantity_sum, quantity_max in db.execute(
-        "SELECT k.charge, k.part, total(l.quantity), max(l.quantity) FROM costs c "
+        "SELECT k.charge, k.part, coalesce(sum(l.quantity), 0), max(l.quantity) FROM costs c "
         "JOIN cost_lines l ON l.cost_id = c.id JOIN line_kinds k ON k.id = l.kind_id "
         "WHERE c.location = ? AND c.miner_ip = '' AND c.period_start_s >= ? AND c.period_start_s < ? "
         "AND k.charge IN ('energy', 'demand') GROUP BY k.charge, k.part",
@@ -421,7 +523,7 @@ def scale_demand(
     kinds = "SELECT id FROM line_kinds WHERE charge = 'demand' AND part = ?5"
     args = [float(factor) - 1, location, start_s, end_s, part]
     db.execute(
-        "UPDATE costs SET demand_charge_usd = demand_charge_usd + ?1 * (SELECT total(usd) FROM cost_lines l "
+        "UPDATE costs SET demand_charge_usd = demand_charge_usd + ?1 * (SELECT coalesce(sum(usd), 0) FROM cost_lines l "
         f"WHERE l.cost_id = costs.id AND l.kind_id IN ({kinds})) WHERE id IN ({rows})",
         args,
     )
@@ -482,8 +584,7 @@ COST_COLUMNS = (
     "total_cost_usd",
     "tou_breakdown_usd",
 )
-_INSERT_COST = f"INSERT INTO costs ({', '.join(COST_COLUMNS)}) VALUES ({', '.join('?' * len(COST_COLUMNS))})"
-_INSERT_LINE = "INSERT INTO cost_lines (cost_id, position, kind_id, quantity, usd) VALUES (?, ?, ?, ?, ?)"
+LINE_COLUMNS = ("cost_id", "position", "kind_id", "quantity", "usd")
 
 
 def _kind_ids(db: Database) -> dict[KindKey, int]:
@@ -600,8 +701,8 @@ def replace_cost_rows(
         )
         for position, (kind, quantity, usd) in enumerate(lines):
             add_line((cost_id, position, kind, quantity, usd))
-    db.executemany(_INSERT_COST, cost_rows)
-    db.executemany(_INSERT_LINE, line_rows)
+    db.copy_rows("costs", COST_COLUMNS, cost_rows)  # SQLite: an executemany INSERT; PostgreSQL: COPY
+    db.copy_rows("cost_lines", LINE_COLUMNS, line_rows)
 
 
 def _dec(value: float) -> Decimal:
@@ -660,7 +761,7 @@ def line_totals(
     out: dict[str, list[Line]] = {}
     for name, charge, label, unit, part, period, tier, quantity, usd in db.execute(
         f"SELECT {who}, k.charge, k.label, k.unit, k.part, k.period, k.tier, "
-        "CASE k.unit WHEN 'kW' THEN max(l.quantity) ELSE total(l.quantity) END, total(l.usd) "
+        "CASE k.unit WHEN 'kW' THEN max(l.quantity) ELSE coalesce(sum(l.quantity), 0) END, coalesce(sum(l.usd), 0) "
         "FROM costs c NOT INDEXED JOIN cost_lines l ON l.cost_id = c.id JOIN line_kinds k ON k.id = l.kind_id "
         f"WHERE c.period_start_s >= ? AND c.period_start_s < ? AND {where} GROUP BY {who}, k.id",
         params,
@@ -748,7 +849,7 @@ def add_miners(db: Database, miners: Sequence[Miner], *, keep_listed: bool = Fal
     written = 0
     with write_transaction(db):
         listed = (
-            {(loc, name) for loc, name in db.execute("SELECT location, name FROM miners WHERE listed")}
+            {(loc, name) for loc, name in db.execute("SELECT location, name FROM miners WHERE listed <> 0")}
             if keep_listed
             else set()
         )
@@ -759,7 +860,8 @@ def add_miners(db: Database, miners: Sequence[Miner], *, keep_listed: bool = Fal
             db.execute(
                 "UPDATE miners SET listed = 1, hashrate_th = coalesce(?, hashrate_th), power_w = coalesce(?, power_w), "
                 "model = coalesce(?, model), host = coalesce(?, host), port = coalesce(?, port), "
-                "client = CASE WHEN ?6 IS NULL THEN client ELSE nullif(?6, '') END WHERE id = ?7",
+                "client = CASE WHEN CAST(?6 AS TEXT) IS NULL THEN client ELSE nullif(CAST(?6 AS TEXT), '') END "
+                "WHERE id = ?7",
                 [miner.hashrate_th, miner.power_w, miner.model, miner.host, miner.port, miner.client, miner_id],
             )
             written += 1
@@ -768,7 +870,7 @@ def add_miners(db: Database, miners: Sequence[Miner], *, keep_listed: bool = Fal
 
 def remove_miner(db: Database, name: str, location: str | None) -> int:
     """Take a miner off the inventory (its readings and cost rows stay); how many were removed."""
-    where, params = "name = ? AND listed", [name]
+    where, params = "name = ? AND listed <> 0", [name]
     if location is not None:
         where += " AND location = ?"
         params.append(location)
@@ -783,7 +885,7 @@ def remove_miner(db: Database, name: str, location: str | None) -> int:
 
 def list_miners(db: Database, location: str | None = None) -> list[Miner]:
     """The inventory, by location and name."""
-    where, params = "listed", []
+    where, params = "listed <> 0", []
     if location is not None:
         where += " AND location = ?"
         params.append(location)
@@ -826,7 +928,8 @@ def cost_totals(
         where.append("location = ?")
         params.append(location)
     row = db.execute(
-        f"SELECT total(total_cost_usd), total(period_end_s - period_start_s) FROM costs WHERE {' AND '.join(where)}",
+        "SELECT coalesce(sum(total_cost_usd), 0), coalesce(sum(period_end_s - period_start_s), 0) "
+        f"FROM costs WHERE {' AND '.join(where)}",
         params,
     ).fetchone()
     return Decimal(repr(row[0])), int(row[1])
@@ -843,7 +946,8 @@ def miner_cost_totals(
     where = "miner_ip != '' AND period_start_s >= ? AND period_start_s < ?" + (" AND location = ?" if location else "")
     params: list[Any] = [start_s, end_s, *([location] if location else [])]
     rows = db.execute(
-        "SELECT miner_ip, location, total(total_kwh), total(total_cost_usd), total(period_end_s - period_start_s) "
+        "SELECT miner_ip, location, coalesce(sum(total_kwh), 0), coalesce(sum(total_cost_usd), 0), "
+        "coalesce(sum(period_end_s - period_start_s), 0) "
         f"FROM costs NOT INDEXED WHERE {where} GROUP BY location, miner_ip ORDER BY location, miner_ip",
         params,
     )
@@ -858,6 +962,11 @@ def cost_names(db: Database, kind: str) -> list[str]:
     return [row[0] for row in db.execute(f"SELECT DISTINCT {column} FROM costs WHERE {column} != '' ORDER BY 1")]
 
 
+def database_size_bytes(db: Database) -> int:
+    """A PostgreSQL database's size on its server [bytes] (a SQLite file's is its files')."""
+    return int(db.execute("SELECT pg_database_size(current_database())").fetchone()[0])
+
+
 def database_facts(db: Database) -> dict[str, Any]:
     """What is in a database, for `elecost info`: counts, spans and the last `record`."""
 
@@ -869,7 +978,7 @@ def database_facts(db: Database) -> dict[str, Any]:
     costs, recorded = one("SELECT count(*), max(timestamp) FROM costs")
     return {
         "rates": int(rates),
-        "active_rates": {str(k): str(v) for k, v in db.execute("SELECT location, name FROM rates WHERE active")},
+        "active_rates": {str(k): str(v) for k, v in db.execute("SELECT location, name FROM rates WHERE active <> 0")},
         "miners": int(one("SELECT count(*) FROM miners WHERE name != ''")[0]),
         "readings": int(readings),
         "first_reading_s": first,

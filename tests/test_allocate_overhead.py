@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 from collections import defaultdict
@@ -19,6 +18,7 @@ from test_hourly import fleets, milli
 from typer.testing import CliRunner
 
 from elecost.cli import app
+from elecost.store import open_db
 from elecost.tariffs.allocation import allocate_overhead, split
 from elecost.tariffs.engine import SITE_OVERHEAD, KindKey, price_hours_for_store
 from elecost.tariffs.periods import billing_periods
@@ -69,7 +69,7 @@ def site(tmp_path: Path, *record: str) -> None:
 
 def stored(db: Path) -> dict[tuple[int, str], tuple[float, float, float, float, float]]:
     """(hour start, miner) -> (kWh, energy, demand, service, total USD) of every stored cost row."""
-    with sqlite3.connect(db) as conn:
+    with open_db(db) as conn:
         return {
             (start, miner): (kwh, energy, demand, service, total)
             for start, miner, kwh, energy, demand, service, total in conn.execute(
@@ -80,7 +80,7 @@ def stored(db: Path) -> dict[tuple[int, str], tuple[float, float, float, float, 
 
 
 def day_rollups(db: Path) -> dict[str, tuple[float, float]]:
-    with sqlite3.connect(db) as conn:
+    with open_db(db) as conn:
         return {
             miner: (kwh, energy + demand + service)
             for miner, kwh, energy, demand, service in conn.execute(
@@ -205,7 +205,7 @@ def test_the_setting_is_per_location(tmp_path: Path, elecost_db: Path) -> None:
         assert run(*args)[0] == 0, args
     code, _, err = run("record", "--allocate-overhead", "--location", "Yard")
     assert code == 0, err
-    with sqlite3.connect(elecost_db) as conn:
+    with open_db(elecost_db) as conn:
         overhead = dict(
             conn.execute("SELECT location, count(*) FROM costs WHERE miner_ip = ? GROUP BY location", [SITE_OVERHEAD])
         )

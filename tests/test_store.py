@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from elecost.db import Database, SQLiteDatabase
 from elecost.migrations import migrations
 from elecost.record import record_costs
@@ -74,6 +76,7 @@ def test_two_record_runs_at_once_neither_fail_nor_double_count(tmp_path: Path, e
     assert json.loads(summary.stdout)["total_cost_usd"] == 519.90
 
 
+@pytest.mark.sqlite_only  # a file's journal under SIGKILL; PostgreSQL's transactions are the server's own
 def test_a_killed_import_leaves_the_database_as_before(tmp_path: Path, elecost_db: Path) -> None:
     prepared(elecost_db).close()
     source = fleet_file(tmp_path / "big.csv", miners=100, steps=2000)  # 200,000 readings
@@ -90,6 +93,7 @@ def test_a_killed_import_leaves_the_database_as_before(tmp_path: Path, elecost_d
     assert open_db(elecost_db).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+@pytest.mark.sqlite_only
 def test_a_first_version_database_upgrades_itself(tmp_path: Path) -> None:
     path = tmp_path / "v1.db"
     old = SQLiteDatabase(path)

@@ -16,6 +16,7 @@ from elecost.cli.common import (
     JsonOption,
     LocationOption,
     app,
+    database_url,
     db_path,
     decimal_option,
     exit_codes,
@@ -51,7 +52,7 @@ def _store_context(db: Path | None, tariff: "Tariff", start_s: int, end_s: int) 
 
     if not needs_store(tariff):
         return None
-    if not db_path(db).exists():
+    if database_url(db_path(db)) is None and not db_path(db).exists():
         what = f"the {tariff.index.market} prices" if tariff.index else "the coincident peaks"
         raise UsageError(
             f"{tariff.name!r} is priced with {what} kept in a database, and there is none at {db_path(db)}; "

@@ -39,8 +39,23 @@ readings_app = typer.Typer(help="Store miner power readings.", no_args_is_help=T
 app.add_typer(rate_app, name="rate", rich_help_panel="Price")
 app.add_typer(readings_app, name="readings", rich_help_panel="Track")
 
-DB_HELP = "Database file [default: --db before the command, else $ELECOST_DB, else in your data directory]."
-DbOption = Annotated[Path | None, typer.Option("--db", help=DB_HELP)]
+DB_HELP = (
+    "Database file, or a postgresql:// URL "
+    "[default: --db before the command, else $ELECOST_DB, else in your data directory]."
+)
+# A PostgreSQL URL given as --db or ELECOST_DB, by the Path that stands for it (a Path folds the
+# URL's '//', so the text is kept as given).
+_urls: dict[Path, str] = {}
+
+
+def _db_value(value: str) -> Path:
+    path = Path(value)
+    if value.startswith(("postgresql://", "postgres://")):
+        _urls[path] = value
+    return path
+
+
+DbOption = Annotated[Path | None, typer.Option("--db", help=DB_HELP, parser=_db_value)]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON alone on stdout.")]
 CsvOption = Annotated[bool, typer.Option("--csv", help="Print CSV alone on stdout, header row first.")]
 LocationOption = Annotated[str | None, typer.Option("--location", "-l", help="Location (meter).")]
@@ -74,7 +89,10 @@ def _root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
     db: Annotated[
-        Path | None, typer.Option("--db", help="Database file for any command [default: $ELECOST_DB].")
+        Path | None,
+        typer.Option(
+            "--db", help="Database file or postgresql:// URL for any command [default: $ELECOST_DB].", parser=_db_value
+        ),
     ] = None,
 ) -> None:
     """elecost: tariffs, readings, cost rows and bills for Bitcoin miners."""
@@ -156,6 +174,12 @@ def exit_codes() -> Iterator[None]:
     except sqlite3.Error as exc:
         stderr().print(f"error: {database_fault(exc, _chosen['opened'])}")
         raise typer.Exit(2) from None
+    except Exception as exc:
+        if not type(exc).__module__.startswith("psycopg"):
+            raise
+        # The PostgreSQL server's own words (it never repeats a password), without a traceback.
+        stderr().print(f"error: the PostgreSQL database: {str(exc).strip()}")
+        raise typer.Exit(2) from None
 
 
 def database_fault(exc: "sqlite3.Error", path: Path | None) -> str:
@@ -189,10 +213,15 @@ def db_path(db: Path | None) -> Path:
     if chosen is not None:
         return chosen
     if os.environ.get("ELECOST_DB"):
-        return Path(os.environ["ELECOST_DB"])
+        return _db_value(os.environ["ELECOST_DB"])
     from platformdirs import user_data_path
 
     return user_data_path("elecost") / "elecost.db"
+
+
+def database_url(path: Path) -> str | None:
+    """The postgresql:// URL a `db_path` stands for, as given; None for a SQLite file."""
+    return _urls.get(path)
 
 
 def open_database(db: Path | None, *, create: bool = False) -> "Database":
@@ -205,6 +234,9 @@ def open_database(db: Path | None, *, create: bool = False) -> "Database":
     from elecost.store import open_db
 
     path = db_path(db)
+    if path in _urls:  # a PostgreSQL server: no file to check or create
+        _chosen["opened"] = None
+        return open_db(_urls[path])
     _chosen["opened"] = path
     if path.is_dir():
         raise UsageError(f"--db: {path} is a folder; give a database file, e.g. {path / 'elecost.db'}")

@@ -2,7 +2,17 @@
 
 import typer
 
-from elecost.cli.common import DbOption, JsonOption, app, db_path, exit_codes, open_database, show, show_json
+from elecost.cli.common import (
+    DbOption,
+    JsonOption,
+    app,
+    database_url,
+    db_path,
+    exit_codes,
+    open_database,
+    show,
+    show_json,
+)
 
 
 @app.command(rich_help_panel="Track")
@@ -14,15 +24,25 @@ def info(json_out: JsonOption = False, db: DbOption = None) -> None:
 
     with exit_codes():
         path = db_path(db)
-        if not path.exists():
+        url = database_url(path)
+        if url is None and not path.exists():
             if json_out:
                 show_json({"database": str(path), "exists": False})
             else:
                 typer.echo(f"database: {path} (does not exist yet: `elecost rate init` creates it)")
             return
-        facts = database_facts(open_database(db))
-        size = sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
-        data = {"database": str(path.resolve()), "size_bytes": size, **facts}
+        opened = open_database(db)
+        facts = database_facts(opened)
+        if url is not None:
+            import re
+
+            from elecost.store import database_size_bytes
+
+            shown = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)  # never a password
+            data = {"database": shown, "size_bytes": database_size_bytes(opened), **facts}
+        else:
+            size = sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+            data = {"database": str(path.resolve()), "size_bytes": size, **facts}
         from zoneinfo import ZoneInfo
 
         for key in ("first_reading_s", "last_reading_s"):
