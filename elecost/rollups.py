@@ -309,33 +309,42 @@ def rows_end(db: Database, location: str, start_s: int, end_s: int) -> int | Non
 
 
 def whole_days(db: Database, start_s: int, end_s: int, location: str | None) -> dict[str, tuple[int, int]]:
-    """Per location, the span [first, last) of its rolled-up days lying wholly inside [start_s, end_s)."""
-    where, params = _where(start_s, end_s, location)
-    return {
-        place: (first, last)
-        for place, first, last in db.execute(
-            f"SELECT location, min(day_start_s), max(day_end_s) FROM cost_days WHERE {where} GROUP BY location",
-            params,
-        )
-        if first is not None and last > first
-    }
+    """Per location, the span [first, last) of its rolled-up days lying wholly inside [start_s, end_s).
+
+    By seeks along the (location, day_start_s) key, a few per location: a fleet-month is 30,000 rollups."""
+    spans = {}
+    for place in _places(db, location):
+        first = _seek(db, "min", place, ">=", start_s)
+        candidate = _seek(db, "max", place, "<", end_s)
+        while first is not None and candidate is not None and candidate >= first:
+            (day_end,) = db.execute(
+                "SELECT max(day_end_s) FROM cost_days WHERE location = ? AND day_start_s = ?", [place, candidate]
+            ).fetchone()
+            if day_end <= end_s:
+                spans[place] = (first, day_end)
+                break
+            candidate = _seek(db, "max", place, "<", candidate)
+    return spans
 
 
-def _where(start_s: int, end_s: int, location: str | None) -> tuple[str, list[Any]]:
-    where = "day_start_s >= ? AND day_end_s <= ?"
-    params: list[Any] = [start_s, end_s]
-    if location is not None:
-        where += " AND location = ?"
-        params.append(location)
-    return where, params
+def _seek(db: Database, extreme: str, location: str, compare: str, day_start_s: int) -> int | None:
+    """The first (min) or last (max) rolled-up day start of a location on one side of `day_start_s`."""
+    sql = f"SELECT {extreme}(day_start_s) FROM cost_days WHERE location = ? AND day_start_s {compare} ?"
+    value = db.execute(sql, [location, day_start_s]).fetchone()[0]
+    return None if value is None else int(value)
 
 
 def _places(db: Database, location: str | None) -> list[str]:
-    """The locations a span's rows can be in: those with miners (readings) or rollups (readings pruned)."""
+    """The locations a span's rows can be in: those with miners (readings) or rollups (readings pruned);
+    the rollups' by seeks along their key."""
     if location is not None:
         return [location]
     places = {row[0] for row in db.execute("SELECT DISTINCT location FROM miners")}
-    return sorted(places | {row[0] for row in db.execute("SELECT DISTINCT location FROM cost_days")})
+    found = db.execute("SELECT min(location) FROM cost_days").fetchone()[0]
+    while found is not None:
+        places.add(found)
+        found = db.execute("SELECT min(location) FROM cost_days WHERE location > ?", [found]).fetchone()[0]
+    return sorted(places)
 
 
 def _parts(db: Database, start_s: int, end_s: int, location: str | None) -> tuple[str, list[Any]]:
@@ -380,6 +389,24 @@ def miner_sums(db: Database, start_s: int, end_s: int, location: str | None) -> 
     return db.execute(sql, params).fetchall()
 
 
+def miner_costs(db: Database, start_s: int, end_s: int) -> dict[tuple[str, str], tuple[float, int, float]]:
+    """Per (location, miner) over [start_s, end_s): total cost [USD], covered seconds and kWh; whole days
+    from the rollups, edge hours from the rows. One query for a fleet, not two per miner."""
+    with_spans, params = _parts(db, start_s, end_s, None)
+    sql = (
+        f"{with_spans}, parts AS ("
+        "SELECT d.location AS location, d.miner_ip AS miner_ip, "
+        "d.energy_cost_usd + d.demand_charge_usd + d.service_charge_usd AS usd, d.covered_s AS covered, "
+        "d.total_kwh AS kwh FROM spans s JOIN cost_days d ON d.location = s.place AND d.day_start_s >= s.first "
+        "AND d.day_start_s < s.last WHERE d.miner_ip != '' "
+        "UNION ALL SELECT c.location, c.miner_ip, c.total_cost_usd, c.period_end_s - c.period_start_s, c.total_kwh "
+        "FROM edges e JOIN costs c ON c.location || '' = e.place AND c.period_start_s >= e.first "
+        "AND c.period_start_s < e.last WHERE c.miner_ip != '') "
+        "SELECT location, miner_ip, sum(usd), sum(covered), sum(kwh) FROM parts GROUP BY location, miner_ip"
+    )
+    return {(place, miner): (usd, int(covered), kwh) for place, miner, usd, covered, kwh in db.execute(sql, params)}
+
+
 def miner_line_sums(db: Database, start_s: int, end_s: int, location: str | None) -> list[tuple[Any, ...]]:
     """Per miner and line kind over [start_s, end_s): (miner, charge, label, unit, part, period, tier, quantity,
     usd), kW quantities the highest, others added up; whole days from rollups, edge hours from rows."""
@@ -420,19 +447,24 @@ def meter_days(
             continue
         first, last = days[place]
         edges += [(place, low, high) for low, high in ((start_s, first), (last, end_s)) if high > low]
-        args = [place, first, last]
-        rows += db.execute(
-            "SELECT location, day_start_s, day_end_s, rate_name, first_s, last_s, total_kwh, peak_power_kw, "
-            "energy_cost_usd, demand_charge_usd, service_charge_usd, covered_s FROM cost_days WHERE location = ? "
-            "AND day_start_s >= ? AND day_start_s < ? AND miner_ip = '' ORDER BY day_start_s",
-            args,
-        ).fetchall()
-        for day_start, *line in db.execute(
-            "SELECT d.day_start_s, k.charge, k.label, k.unit, k.part, k.period, k.tier, d.quantity, d.usd "
-            "FROM cost_day_lines d JOIN line_kinds k ON k.id = d.kind_id WHERE d.location = ? "
-            "AND d.day_start_s >= ? AND d.day_start_s < ? AND d.miner_ip = '' ORDER BY d.day_start_s, d.kind_id",
-            args,
-        ):
-            lines.setdefault((place, day_start), []).append(tuple(line))
+        day: int | None = first
+        while day is not None and day < last:  # day by day along the key: the meter's row is one of a thousand
+            args = [place, day]
+            rows += db.execute(
+                "SELECT location, day_start_s, day_end_s, rate_name, first_s, last_s, total_kwh, peak_power_kw, "
+                "energy_cost_usd, demand_charge_usd, service_charge_usd, covered_s FROM cost_days "
+                "WHERE location = ? AND day_start_s = ? AND miner_ip = ''",
+                args,
+            ).fetchall()
+            lines[(place, day)] = [
+                tuple(line)
+                for line in db.execute(
+                    "SELECT k.charge, k.label, k.unit, k.part, k.period, k.tier, d.quantity, d.usd "
+                    "FROM cost_day_lines d JOIN line_kinds k ON k.id = d.kind_id WHERE d.location = ? "
+                    "AND d.day_start_s = ? AND d.miner_ip = '' ORDER BY d.kind_id",
+                    args,
+                )
+            ]
+            day = _seek(db, "min", place, ">", day)
     rows.sort(key=lambda row: (row[1], row[0]))
     return rows, lines, edges
