@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -185,13 +186,15 @@ class _FittedRecords:
         keep = list(range(len(columns)))
         if label_width + sum(widths[1:]) + 3 * len(columns) + 1 > options.max_width:
             keep = [i for i in keep if columns[i] not in self.OPTIONAL]
+        fast = len(self.rows) > FAST_ROWS and _plain_cells(cells) and _fits(widths, keep, options.max_width)
         table = Table(title=self.title, title_justify="left")
         for i in keep:
+            width = widths[i] if fast else None  # only the first row is given to Rich: keep every row's widths
             if i == 0:
-                table.add_column(columns[i], min_width=label_width)
+                table.add_column(columns[i], min_width=label_width, width=width)
             else:
-                table.add_column(columns[i], justify="right", no_wrap=True)
-        for row in self.rows:
+                table.add_column(columns[i], justify="right", no_wrap=True, width=width)
+        for row in self.rows[:1] if fast else self.rows:
             table.add_row(*(row[i] for i in keep))
         captions = []
         if self.partial:
@@ -204,7 +207,31 @@ class _FittedRecords:
         if self.total is not None:
             table.add_section()
             table.add_row(*(self.total[i] for i in keep), style="bold")
-        yield table
+        if not fast:
+            yield table
+            return
+        # Rich lays out the title, header, first row, totals and caption; the other rows, plain text in
+        # cells that fit, are the first row's layout filled in: Rich measures and wraps every cell of a
+        # fleet's thousand rows (seconds), a format string does not.
+        lines = console.render_lines(table, options, pad=False, new_lines=True)
+        first = next(index for index, line in enumerate(lines) if "".join(s.text for s in line).startswith("┡"))
+        yield from (segment for line in lines[: first + 2] for segment in line)
+        template = "│" + "│".join(f" {{{n}:{'<' if i == 0 else '>'}{widths[i]}}} " for n, i in enumerate(keep)) + "│\n"
+        yield Segment("".join(template.format(*(row[i] for i in keep)) for row in self.rows[1:]))
+        yield from (segment for line in lines[first + 2 :] for segment in line)
+
+
+FAST_ROWS = 40  # a records table longer than this is laid out by Rich from its first row (see _FittedRecords)
+
+
+def _plain_cells(cells: Sequence[Sequence[str]]) -> bool:
+    """Whether every cell is printable text one terminal column per character (what a format string pads right)."""
+    return all(cell.isprintable() and cell.isascii() for row in cells for cell in row)
+
+
+def _fits(widths: Sequence[int], keep: Sequence[int], max_width: int) -> bool:
+    """Whether the kept columns at their widths fit the terminal: no cell wraps, Rich keeps those widths."""
+    return sum(widths[i] for i in keep) + 3 * len(keep) + 1 <= max_width
 
 
 def _row_label(record: CostRecord, zone: ZoneInfo, label: str) -> str:

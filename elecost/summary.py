@@ -55,11 +55,13 @@ def cost_summary(
     miner: str | None = None,
     location: str | None = None,
     zone: ZoneInfo | None = None,
+    group_lines: bool = True,
 ) -> Summary:
     """Totals of the cost rows in [start_s, end_s), grouped by day, miner, location or TOU period.
 
     Totals come from the meter rows (or one miner's rows); `by="miner"` groups the miner rows.
-    Days are local days in `zone` (UTC if none).
+    Days are local days in `zone` (UTC if none). Without `group_lines`, the miners' groups come
+    without their lines (a table shows none; a fleet's are most of the summary's reading).
     """
     if by not in GROUPINGS:
         raise UsageError(f"--by: must be one of {', '.join(GROUPINGS)}, client, got {by!r}")  # client: elecost.clients
@@ -75,7 +77,7 @@ def cost_summary(
     if len({r.location for r in records}) > 1:
         total = replace(total, location="(all)", rate_name="(several)")
     if by == "miner":
-        groups = miner_totals(db, start_s, end_s, location) or _group(records, lambda r: "(whole meter)")
+        groups = miner_totals(db, start_s, end_s, location, group_lines) or _group(records, lambda r: "(whole meter)")
     elif by == "location":
         groups = _group(records, lambda r: r.location)
     elif by == "day":
@@ -197,14 +199,17 @@ def export_rows(db: Database, start_s: int | None, end_s: int | None) -> list[Co
     return cost_records(db, rows)
 
 
-def miner_totals(db: Database, start_s: int, end_s: int, location: str | None) -> list[tuple[str, CostRecord]]:
+def miner_totals(
+    db: Database, start_s: int, end_s: int, location: str | None, with_lines: bool = True
+) -> list[tuple[str, CostRecord]]:
     """Each miner's totals over [start_s, end_s), added up by SQLite: a fleet has many rows.
 
     Whole local days come from the daily rollups `record` keeps, only the hours at the span's
     edges from the rows: a month's summary reads a day per miner, not 24 rows and their lines.
     """
     lines: dict[str, list[Line]] = {}
-    for name, charge, label, unit, part, period, tier, quantity, usd in miner_line_sums(db, start_s, end_s, location):
+    sums = miner_line_sums(db, start_s, end_s, location) if with_lines else []
+    for name, charge, label, unit, part, period, tier, quantity, usd in sums:
         line = Line(charge, label, Decimal(repr(float(quantity))), unit, Decimal(repr(float(usd))), part, period, tier)
         lines.setdefault(name, []).append(line)
     groups = []

@@ -89,13 +89,17 @@ def summary(
         if by == "client":
             _client_summary(database, start, end, location, zone, label, miner, json_out, csv_out)
             return
-        result = cost_summary(database, start, end, by=by, miner=miner, location=location, zone=zone)
-        if wants_data:
+        result = cost_summary(
+            database, start, end, by=by, miner=miner, location=location, zone=zone, group_lines=wants_data or chart
+        )
+        if csv_out:
             rows = [
                 {"group": label, **record_json(record, zone, exact=True)}
                 for label, record in zip(result.group_labels, result.groups, strict=True)
             ]
             show_data(summary_json(result, zone), csv_out, rows)
+        elif json_out:
+            show_data(summary_json(result, zone), csv_out)
         elif chart:
             show(summary_chart(result, zone, by, days))
         else:
