@@ -127,3 +127,22 @@ def test_export_of_bills_from_rollups_equals_the_export_from_rows(fleet_site: Pa
     assert first.exit_code == second.exit_code == 0
     assert first.stdout == second.stdout
     assert first.stdout.count("\n") == 2  # the header and the one billing period (Oct 15 - Nov 15)
+
+
+def test_reading_span_and_first_cost_row_by_seeks_equal_the_scans(site: Path) -> None:
+    """`bill` asks both of every location; they seek along the keys, and give what a scan gives."""
+    from elecost.store import Miner, add_miners, first_cost_row_s, reading_span
+
+    db = open_db(site)
+    add_miners(db, [Miner("idle", "Empty Site", None, None, None)])  # a miner with no readings
+    db.conn.commit()
+    for place in ("West Texas Site", "Empty Site", "Nowhere"):
+        scan = db.execute(
+            "SELECT min(r.timestamp_s), max(r.timestamp_s) FROM readings r "
+            "JOIN miners m ON m.id = r.miner_id WHERE m.location = ?",
+            [place],
+        ).fetchone()
+        assert reading_span(db, place) == (None if scan[0] is None else tuple(scan))
+        first = db.execute("SELECT min(period_start_s) FROM costs WHERE location = ?", [place]).fetchone()[0]
+        assert first_cost_row_s(db, place) == first
+    assert reading_span(db, "West Texas Site") == (START, START + 4 * 86_400 - STEP_S)
