@@ -89,6 +89,8 @@ _MINER_DAY_LINES = (
 )
 # A float sum is taken to hold no rows' part when it is within this share of what it was taken from.
 _NOTHING_LEFT = 1e-9
+# A patched value this close to the stored one is the same value (stored unchanged: nothing written).
+_SAME = 1e-12
 
 _Row = Sequence[Any]
 _Lines = dict[tuple[str, int], tuple[float, float, float]]  # (miner, kind) -> (sum of quantity, max, usd)
@@ -150,8 +152,10 @@ def _patch(
     kinds_of: dict[str, set[int]] = {}
     for miner, kind in (*stored_lines, *old_lines, *new_lines):
         kinds_of.setdefault(miner, set()).add(kind)
-    rows: list[tuple[Any, ...]] = []
+    rows: list[tuple[Any, ...]] = []  # written where they changed, beyond the floats' last bits
     lines: list[tuple[Any, ...]] = []
+    gone_rows: list[tuple[str, int, str]] = []
+    gone_lines: list[tuple[str, int, str, int]] = []
     rebuild: list[str] = []
     for miner in sorted(old_rows.keys() | new_rows.keys()):
         old, new, kept = old_rows.get(miner), new_rows.get(miner), stored.get(miner)
@@ -161,7 +165,7 @@ def _patch(
         if merged is False:
             return False
         rows_left = kept is not None and (old is None or kept[_COVERED] > old[_COVERED])
-        merged_lines = []
+        merged_lines = {}
         for kind in sorted(kinds_of.get(miner, ())):
             key = (miner, kind)
             line = _merge_line(
@@ -170,29 +174,53 @@ def _patch(
             if line is False:
                 return False
             if line is not None:
-                merged_lines.append((location, day_start, miner, kind, *line))
-        if merged is _UNKNOWN or any(line[4] is _UNKNOWN for line in merged_lines):
+                merged_lines[kind] = line
+        held = [kind for kind in kinds_of.get(miner, ()) if (miner, kind) in stored_lines]
+        if merged is _UNKNOWN or any(line[0] is _UNKNOWN for line in merged_lines.values()):
             rebuild.append(miner)
-        elif merged is not None:
-            rows.append((location, day_start, miner, day_end, *merged))
-            lines += merged_lines
-    keys = [(location, day_start, miner) for miner in old_rows.keys() | new_rows.keys()]
-    db.conn.executemany("DELETE FROM cost_day_lines WHERE location = ? AND day_start_s = ? AND miner_ip = ?", keys)
-    db.conn.executemany("DELETE FROM cost_days WHERE location = ? AND day_start_s = ? AND miner_ip = ?", keys)
+            held = []  # its rollups go by the miner's key below
+        elif merged is None:
+            gone_rows.append((location, day_start, miner))
+        else:
+            if kept is None or not _same(merged, kept):
+                rows.append((location, day_start, miner, day_end, *merged))
+            for kind, line in merged_lines.items():
+                before_line = stored_lines.get((miner, kind))
+                if before_line is None or not _same(line, before_line):
+                    lines.append((location, day_start, miner, kind, *line))
+        gone_lines += [(location, day_start, miner, kind) for kind in held if kind not in merged_lines]
+    db.conn.executemany(
+        "DELETE FROM cost_day_lines WHERE location = ? AND day_start_s = ? AND miner_ip = ? AND kind_id = ?",
+        gone_lines,
+    )
+    db.conn.executemany("DELETE FROM cost_days WHERE location = ? AND day_start_s = ? AND miner_ip = ?", gone_rows)
     db.conn.executemany(
         f"INSERT INTO cost_days (location, day_start_s, miner_ip, day_end_s, {_DAY_COLUMNS}) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (location, day_start_s, miner_ip) DO UPDATE SET "
+        + ", ".join(f"{column} = excluded.{column}" for column in ("day_end_s", *_DAY_COLUMNS.split(", "))),
         rows,
     )
     db.conn.executemany(
         "INSERT INTO cost_day_lines (location, day_start_s, miner_ip, kind_id, quantity, usd) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (location, day_start_s, miner_ip, kind_id) DO UPDATE SET "
+        "quantity = excluded.quantity, usd = excluded.usd",
         lines,
     )
+    keys = [(location, day_start, miner) for miner in rebuild]
+    db.conn.executemany("DELETE FROM cost_day_lines WHERE location = ? AND day_start_s = ? AND miner_ip = ?", keys)
+    db.conn.executemany("DELETE FROM cost_days WHERE location = ? AND day_start_s = ? AND miner_ip = ?", keys)
     span = [(day_start, day_end, location, miner, day_start, day_end) for miner in rebuild]
     db.conn.executemany(_MINER_DAY_ROWS, span)
     db.conn.executemany(_MINER_DAY_LINES, [(start, *rest) for start, _, *rest in span])
     return True
+
+
+def _same(ours: Sequence[Any], theirs: Sequence[Any]) -> bool:
+    """Values equal, floats to their last few bits (a sum less a part plus the same part)."""
+    return all(
+        a == b or (isinstance(a, float) and abs(a - b) <= _SAME * max(abs(a), abs(b)))
+        for a, b in zip(ours, theirs, strict=True)
+    )
 
 
 class _Unknown:
