@@ -84,3 +84,38 @@ def test_a_fleet_table_is_not_laid_out_row_by_row(monkeypatch: pytest.MonkeyPatc
     assert len(seen) == 2
     assert text.count("\n") > 1000
     assert "│ 10.0.3.231 │" in text
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    rows=st.lists(st.tuples(NAMES, MONEY, MONEY), min_size=41, max_size=60),
+    width=st.sampled_from([60, 100, 160]),
+    terminal=st.booleans(),
+)
+def test_a_fleets_profit_table_prints_as_rich_lays_out_every_row(
+    rows: list[tuple[str, Decimal, Decimal]], width: int, terminal: bool
+) -> None:
+    from elecost.mining import Network, ProfitRow
+    from elecost.report import profit_table
+
+    miners = [
+        ProfitRow(name, "West Texas Site", Decimal(100) + kwh % 100, 3000 + usd, kwh / 100, usd / 100, "recorded")
+        for name, kwh, usd in rows
+    ]
+    location = ProfitRow(
+        None, "West Texas Site", Decimal(5000), Decimal(150000), Decimal(300), Decimal(250), "recorded"
+    )
+    table = profit_table([*miners, location], Network(Decimal("0.05"), Decimal(2)))
+
+    def shown() -> str:
+        out = io.StringIO()
+        color = "truecolor" if terminal else None
+        Console(
+            file=out, width=width, highlight=False, markup=False, force_terminal=terminal, color_system=color
+        ).print(table)
+        return out.getvalue()
+
+    fast = shown()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(elecost.report, "FAST_ROWS", 10**9)
+        assert fast == shown()
