@@ -19,13 +19,12 @@ from elecost.errors import UsageError
 from elecost.store import (
     active_rate,
     active_rates,
-    cost_records,
     first_cost_row_s,
-    query_cost_rows,
     reading_span,
     rows_are_current,
     stored_milli_loads,
 )
+from elecost.summary import meter_records
 from elecost.tariffs.engine import CostRecord, bill_from_hours, bill_periods
 from elecost.tariffs.model import Tariff
 from elecost.tariffs.periods import billing_periods
@@ -66,5 +65,5 @@ def _from_cost_rows(db: Database, tariff: Tariff, period_start: int, period_end:
     """The period's bill from its meter rows, if they are current: else None."""
     if not rows_are_current(db, tariff, period_start, period_end):
         return None
-    rows = cost_records(db, query_cost_rows(db, period_start, period_end, location=tariff.location, meter_only=True))
+    rows, _ = meter_records(db, period_start, period_end, tariff.location)  # whole days from the rollups
     return bill_from_hours(tariff, rows, period_start, period_end)

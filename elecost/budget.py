@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from elecost.db import Database
 from elecost.errors import UsageError
+from elecost.rollups import meter_days
 from elecost.store import active_rates, budgets, cost_totals, reading_locations
 from elecost.tariffs.periods import local_date, local_midnight
 
@@ -67,7 +68,19 @@ def _forecast(db: Database, location: str, timezone: str, at_s: int) -> tuple[st
     month_start = local_midnight(zone, today.replace(day=1))
     next_month = today.replace(year=today.year + (today.month == 12), month=today.month % 12 + 1, day=1)
     month_end = local_midnight(zone, next_month)
-    spent, _ = cost_totals(db, month_start, at_s, location=location)
-    recent, seconds = cost_totals(db, at_s - WEEK_S, at_s, location=location)
+    spent, _ = _cost_totals(db, month_start, at_s, location)
+    recent, seconds = _cost_totals(db, at_s - WEEK_S, at_s, location)
     per_second = recent / seconds if seconds else Decimal(0)
     return today.isoformat()[:7], spent, spent + per_second * (month_end - at_s)
+
+
+def _cost_totals(db: Database, start_s: int, end_s: int, location: str) -> tuple[Decimal, int]:
+    """The meter's cost [USD] and covered seconds over [start_s, end_s): whole local days from the daily
+    rollups, the hours at the edges from the cost rows."""
+    days, _, edges = meter_days(db, start_s, end_s, location)
+    usd = sum((Decimal(repr(day[8] + day[9] + day[10])) for day in days), Decimal(0))
+    seconds = sum(int(day[11]) for day in days)
+    for place, low, high in edges:
+        part_usd, part_s = cost_totals(db, low, high, location=place)
+        usd, seconds = usd + part_usd, seconds + part_s
+    return usd, seconds

@@ -20,7 +20,7 @@ from decimal import Decimal
 from elecost.db import Database
 from elecost.errors import UsageError
 from elecost.store import miner_clients
-from elecost.summary import cost_rows, miner_totals
+from elecost.summary import meter_records, miner_totals
 from elecost.tariffs.allocation import split as split_by
 from elecost.tariffs.charges import ZERO, Line, lines_less
 from elecost.tariffs.engine import DECIMAL_CONTEXT, SITE_OVERHEAD, CostRecord, combine
@@ -50,7 +50,7 @@ class ClientSummary:
 def client_summary(db: Database, start_s: int | None, end_s: int | None, location: str | None = None) -> ClientSummary:
     """Each client's totals over [start_s, end_s) (None: from the first / to the last cost row)."""
     first, last = start_s if start_s is not None else _ALL_TIME[0], end_s if end_s is not None else _ALL_TIME[1]
-    meters = cost_rows(db, first, last, location=location)
+    meters, _ = meter_records(db, first, last, location)  # whole days from the rollups, the edges from rows
     if not meters:
         raise UsageError("no cost rows in that span; import readings and run `elecost record` first")
     if start_s is None:

@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 from elecost.db import Database
 from elecost.errors import UsageError
 from elecost.pricing import price_constant_load
-from elecost.store import Miner, active_rate, active_rates, cost_totals, list_miners
+from elecost.rollups import miner_costs
+from elecost.store import Miner, active_rate, active_rates, list_miners
 from elecost.tariffs.engine import DECIMAL_CONTEXT
 from elecost.tariffs.model import DemandCharge, Tariff
 from elecost.tariffs.periods import billing_periods, local_date, local_midnight
@@ -105,9 +106,10 @@ def profit(db: Database, network: Network, start_s: int, end_s: int, now_s: int)
             "no miners with a hashrate; add them with `elecost miner add NAME --hashrate-th X --power-w W`"
         )
     rates = active_rates(db)
+    recorded = miner_costs(db, start_s, end_s)
     rows: list[ProfitRow] = []
     for miner in miners:
-        row = _miner_profit(db, network, miner, rates.get(miner.location), start_s, end_s, now_s, miners)
+        row = _miner_profit(db, network, miner, rates.get(miner.location), recorded, now_s, miners)
         if row is not None:
             rows.append(row)
     by_location: dict[str, list[ProfitRow]] = {}
@@ -133,20 +135,15 @@ def _miner_profit(
     network: Network,
     miner: Miner,
     tariff: Tariff | None,
-    start_s: int,
-    end_s: int,
+    recorded: dict[tuple[str, str], tuple[float, int, float]],
     now_s: int,
     fleet: Sequence[Miner],
 ) -> ProfitRow | None:
     hashrate = Decimal(repr(miner.hashrate_th))
     revenue = network.hashprice_usd_per_th_day * hashrate * network.kept
-    spent, seconds = cost_totals(db, start_s, end_s, location=miner.location, miner=miner.name)
+    spent_usd, seconds, kwh = recorded.get((miner.location, miner.name), (0.0, 0, 0.0))
     if seconds:
-        kwh = db.execute(
-            "SELECT coalesce(sum(total_kwh), 0) FROM costs WHERE location = ? AND miner_ip = ? AND period_start_s >= ? "
-            "AND period_start_s < ?",
-            [miner.location, miner.name, start_s, end_s],
-        ).fetchone()[0]
+        spent = Decimal(repr(spent_usd))
         power = Decimal(repr(kwh)) * 1000 * 3600 / seconds
         return ProfitRow(miner.name, miner.location, hashrate, power, revenue, spent * DAY_S / seconds, "recorded")
     if miner.power_w is None or tariff is None:

@@ -24,7 +24,7 @@ from elecost.context import pricing_context
 from elecost.db import Database
 from elecost.price_store import first_unpriced
 from elecost.retention import pruned_before
-from elecost.rollups import rebuild_days, rows_end
+from elecost.rollups import days_redone, rows_end
 from elecost.settings_store import allocating_locations
 from elecost.store import (
     active_rates,
@@ -198,8 +198,8 @@ def _record_period(
     # The days to rebuild end with the later of the rows replaced and the new ones, not at `up_to`
     # (the billing period's end): a cron run touches one day, not the rest of the month.
     last = max([rows_end(db, location, hour, up_to) or hour, *(record.period_end_s for record in records[-1:])])
-    replace_cost_rows(db, location, hour, up_to, records, period_start, rate_id, now, miner_rows, tariff.name)
-    rebuild_days(db, location, local_days(zone, changed_from, last))
+    with days_redone(db, location, local_days(zone, changed_from, last), changed_from, last):
+        replace_cost_rows(db, location, hour, up_to, records, period_start, rate_id, now, miner_rows, tariff.name)
     return len(records) + len(miner_rows)
 
 

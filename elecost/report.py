@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -185,13 +186,15 @@ class _FittedRecords:
         keep = list(range(len(columns)))
         if label_width + sum(widths[1:]) + 3 * len(columns) + 1 > options.max_width:
             keep = [i for i in keep if columns[i] not in self.OPTIONAL]
+        fast = len(self.rows) > FAST_ROWS and _plain_cells(cells) and _fits(widths, keep, options.max_width)
         table = Table(title=self.title, title_justify="left")
         for i in keep:
+            width = widths[i] if fast else None  # only the first row is given to Rich: keep every row's widths
             if i == 0:
-                table.add_column(columns[i], min_width=label_width)
+                table.add_column(columns[i], min_width=label_width, width=width)
             else:
-                table.add_column(columns[i], justify="right", no_wrap=True)
-        for row in self.rows:
+                table.add_column(columns[i], justify="right", no_wrap=True, width=width)
+        for row in self.rows[:1] if fast else self.rows:
             table.add_row(*(row[i] for i in keep))
         captions = []
         if self.partial:
@@ -204,7 +207,47 @@ class _FittedRecords:
         if self.total is not None:
             table.add_section()
             table.add_row(*(self.total[i] for i in keep), style="bold")
-        yield table
+        if not fast:
+            yield table
+            return
+        rest = [[row[i] for i in keep] for row in self.rows[1:]]
+        yield from _filled_in(console, options, table, rest, [widths[i] for i in keep], ["<", *">" * (len(keep) - 1)])
+
+
+FAST_ROWS = 40  # a table longer than this is laid out by Rich from its first row (see _filled_in)
+
+
+def _filled_in(
+    console: Any,
+    options: Any,
+    table: Table,
+    rest: Sequence[Sequence[str]],
+    widths: Sequence[int],
+    align: Sequence[str],
+) -> Any:
+    """`table` (given its first body row, at fixed column widths) as Rich lays it out, with `rest` after
+    that first row, in its layout: Rich measures and wraps every cell of a fleet's thousand rows (seconds),
+    a format string does not. The cells must be plain ASCII and fit their widths (`_plain_cells`, `_fits`)."""
+    lines = console.render_lines(table, options, pad=False, new_lines=True)
+    first = next(index for index, line in enumerate(lines) if "".join(s.text for s in line).startswith("┡"))
+    yield from (segment for line in lines[: first + 2] for segment in line)
+    template = (
+        "│"
+        + "│".join(f" {{{n}:{side}{width}}} " for n, (side, width) in enumerate(zip(align, widths, strict=True)))
+        + "│\n"
+    )
+    yield Segment("".join(template.format(*row) for row in rest))
+    yield from (segment for line in lines[first + 2 :] for segment in line)
+
+
+def _plain_cells(cells: Sequence[Sequence[str]]) -> bool:
+    """Whether every cell is printable text one terminal column per character (what a format string pads right)."""
+    return all(cell.isprintable() and cell.isascii() for row in cells for cell in row)
+
+
+def _fits(widths: Sequence[int], keep: Sequence[int], max_width: int) -> bool:
+    """Whether the kept columns at their widths fit the terminal: no cell wraps, Rich keeps those widths."""
+    return sum(widths[i] for i in keep) + 3 * len(keep) + 1 <= max_width
 
 
 def _row_label(record: CostRecord, zone: ZoneInfo, label: str) -> str:
@@ -553,21 +596,12 @@ def profit_json(row: ProfitRow, network: Network, *, exact: bool = False) -> dic
     }
 
 
-def profit_table(rows: Sequence[ProfitRow], network: Network) -> Table:
+def profit_table(rows: Sequence[ProfitRow], network: Network) -> RenderableType:
     """Profit per miner, then per location (bold)."""
     hashprice = network.hashprice_usd_per_th_day * 1000
-    table = Table(
-        title=f"Profit per day at ${hashprice:,.2f} per PH/s per day (pool fee {network.pool_fee_pct}%)",
-        title_justify="left",
-    )
-    table.add_column("miner")
-    for column in ("TH/s", "J/TH", "revenue", "cost", "margin", "b/e"):
-        table.add_column(column, justify="right", no_wrap=True)
-    table.add_column("from")
-    table.caption = "USD a day; b/e: break-even $/kWh; from: the miner's cost rows, or its nameplate power."
-    table.caption_justify = "left"
-    for row in rows:
-        table.add_row(
+    title = f"Profit per day at ${hashprice:,.2f} per PH/s per day (pool fee {network.pool_fee_pct}%)"
+    cells = [
+        [
             row.miner_ip or f"all at {row.location}",
             f"{_number(row.hashrate_th):,.1f}",
             f"{_number(row.efficiency_j_per_th):.2f}",
@@ -576,9 +610,45 @@ def profit_table(rows: Sequence[ProfitRow], network: Network) -> Table:
             _money(row.margin_usd_per_day),
             f"{_number(row.break_even_usd_per_kwh(network)):.4f}",
             row.cost_source.replace("recorded", "rows").replace("nameplate", "plate"),
-            style="bold" if row.miner_ip is None else None,
+        ]
+        for row in rows
+    ]
+    return _ProfitTable(title, cells, [row.miner_ip is None for row in rows])
+
+
+class _ProfitTable:
+    """The profit table, laid out when the width is known: a fleet's from its first row (`_filled_in`)."""
+
+    COLUMNS = ("miner", "TH/s", "J/TH", "revenue", "cost", "margin", "b/e", "from")
+    ALIGN = "<>>>>>><"
+
+    def __init__(self, title: str, cells: list[list[str]], bold: list[bool]) -> None:
+        self.title, self.cells, self.bold = title, cells, bold
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        plain = [cells for cells, bold in zip(self.cells, self.bold, strict=True) if not bold]
+        widths = [max([len(column), *(len(row[i]) for row in self.cells)]) for i, column in enumerate(self.COLUMNS)]
+        fast = (
+            len(plain) > FAST_ROWS
+            and not any(self.bold[: len(plain)])  # the locations' rows (bold) come after the miners'
+            and _plain_cells([self.COLUMNS, *self.cells])
+            and _fits(widths, range(len(widths)), options.max_width)
         )
-    return table
+        table = Table(title=self.title, title_justify="left")
+        table.add_column("miner", width=widths[0] if fast else None)
+        for i, column in enumerate(self.COLUMNS[1:-1], start=1):
+            table.add_column(column, justify="right", no_wrap=True, width=widths[i] if fast else None)
+        table.add_column("from", width=widths[-1] if fast else None)
+        table.caption = "USD a day; b/e: break-even $/kWh; from: the miner's cost rows, or its nameplate power."
+        table.caption_justify = "left"
+        for cells, bold in zip(self.cells, self.bold, strict=True):
+            if fast and not bold and cells is not plain[0]:
+                continue
+            table.add_row(*cells, style="bold" if bold else None)
+        if not fast:
+            yield table
+            return
+        yield from _filled_in(console, options, table, plain[1:], widths, list(self.ALIGN))
 
 
 def curtail_json(item: Curtailment, zone: ZoneInfo, *, exact: bool = False) -> dict[str, Any]:

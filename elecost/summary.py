@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from elecost.db import Database
 from elecost.errors import UsageError
-from elecost.rollups import miner_line_sums, miner_sums
-from elecost.store import cost_records, query_cost_rows
+from elecost.rollups import meter_days, miner_line_sums, miner_sums
+from elecost.store import cost_records, cost_totals, query_cost_rows
 from elecost.tariffs.charges import Line
 from elecost.tariffs.engine import CostRecord, combine
 
@@ -54,23 +54,29 @@ def cost_summary(
     miner: str | None = None,
     location: str | None = None,
     zone: ZoneInfo | None = None,
+    group_lines: bool = True,
 ) -> Summary:
     """Totals of the cost rows in [start_s, end_s), grouped by day, miner, location or TOU period.
 
     Totals come from the meter rows (or one miner's rows); `by="miner"` groups the miner rows.
-    Days are local days in `zone` (UTC if none).
+    Days are local days in `zone` (UTC if none). Without `group_lines`, the miners' groups come
+    without their lines (a table shows none; a fleet's are most of the summary's reading).
     """
     if by not in GROUPINGS:
         raise UsageError(f"--by: must be one of {', '.join(GROUPINGS)}, client, got {by!r}")  # client: elecost.clients
     zone = zone or ZoneInfo("UTC")
-    records = cost_rows(db, start_s, end_s, miner=miner, location=location)
+    covered: dict[int, tuple[int, int]] = {}
+    if miner is None:
+        records, covered = meter_records(db, start_s, end_s, location, zone if by == "day" else None)
+    else:
+        records = cost_rows(db, start_s, end_s, miner=miner, location=location)
     if not records:
         raise UsageError("no cost rows in that span; import readings and run `elecost record` first")
     total = replace(combine(records), miner_ip=miner)  # spans the rows: the time costs were recorded
     if len({r.location for r in records}) > 1:
         total = replace(total, location="(all)", rate_name="(several)")
     if by == "miner":
-        groups = miner_totals(db, start_s, end_s, location) or _group(records, lambda r: "(whole meter)")
+        groups = miner_totals(db, start_s, end_s, location, group_lines) or _group(records, lambda r: "(whole meter)")
     elif by == "location":
         groups = _group(records, lambda r: r.location)
     elif by == "day":
@@ -79,7 +85,7 @@ def cost_summary(
         )
     else:
         groups = _by_period(total)
-    daily = _daily_run_rate(records)
+    daily = _daily_run_rate(db, records, covered)
     return Summary(total, [g for _, g in groups], [label for label, _ in groups], daily, daily * 30)
 
 
@@ -115,14 +121,75 @@ def _by_period(total: CostRecord) -> list[tuple[str, CostRecord]]:
     return out
 
 
-def _daily_run_rate(records: Sequence[CostRecord]) -> Decimal:
-    """Cost per day at the rate of the last 7 days of rows (by their covered hours)."""
+def _daily_run_rate(db: Database, records: Sequence[CostRecord], covered: dict[int, tuple[int, int]]) -> Decimal:
+    """Cost per day at the rate of the last 7 days of rows (by their covered hours).
+
+    `covered`: for the records that are whole days of rollups (by index), the day's end and covered
+    seconds; a day the 7 days start inside is read from its rows from there."""
     newest = max(r.period_end_s for r in records)
-    recent = [r for r in records if r.period_start_s >= newest - RUN_RATE_S]
-    seconds = sum(r.period_end_s - r.period_start_s for r in recent)
+    since = newest - RUN_RATE_S
+    usd, seconds = Decimal(0), 0
+    for index, record in enumerate(records):
+        day = covered.get(index)
+        if record.period_start_s >= since:
+            usd += record.total_cost_usd
+            seconds += day[1] if day else record.period_end_s - record.period_start_s
+        elif day is not None and record.period_end_s > since:
+            part_usd, part_s = cost_totals(db, since, day[0], location=record.location)
+            usd, seconds = usd + part_usd, seconds + part_s
     if not seconds:
         return Decimal(0)
-    return sum((r.total_cost_usd for r in recent), Decimal(0)) * 86_400 / seconds
+    return usd * 86_400 / seconds
+
+
+def meter_records(
+    db: Database, start_s: int, end_s: int, location: str | None, zone: ZoneInfo | None = None
+) -> tuple[list[CostRecord], dict[int, tuple[int, int]]]:
+    """The meters' records over [start_s, end_s), oldest first: one per whole local day from the daily
+    rollups, the hours at the span's edges from the cost rows, so a month's summary reads 30 days,
+    not 720 rows and their lines. With `zone`, only when every rolled-up day is a day of that zone
+    (a summary by date must group as the rows would); else the rows.
+
+    Also, by index of a day's record, its end and covered seconds (for the run rate)."""
+    days, day_lines, edges = meter_days(db, start_s, end_s, location)
+    if zone is not None and any(not _is_local_day(zone, row[1], row[2]) for row in days):
+        return cost_rows(db, start_s, end_s, location=location), {}
+    records: list[tuple[tuple[int, str], CostRecord, tuple[int, int] | None]] = []
+    for place, low, high in edges:
+        for record in cost_rows(db, low, high, location=place):
+            records.append(((record.period_start_s, place), record, None))
+    for place, day_start, day_end, rate_name, first, last, kwh, peak, energy, demand, service, seconds in days:
+        lines = [
+            Line(charge, label, _decimal(quantity), unit, _decimal(usd), part, period, tier)
+            for charge, label, unit, part, period, tier, quantity, usd in day_lines.get((place, day_start), [])
+        ]
+        record = CostRecord(
+            rate_name=rate_name,
+            location=place,
+            miner_ip=None,
+            period_start_s=first,
+            period_end_s=last,
+            energy_kwh=_decimal(kwh),
+            peak_power_kw=_decimal(peak),
+            energy_cost_usd=_decimal(energy),
+            demand_charge_usd=_decimal(demand),
+            service_charge_usd=_decimal(service),
+            lines=lines,
+        )
+        records.append(((first, place), record, (day_end, seconds)))
+    records.sort(key=lambda item: item[0])
+    covered = {index: day for index, (_, _, day) in enumerate(records) if day is not None}
+    return [record for _, record, _ in records], covered
+
+
+def _decimal(value: float) -> Decimal:
+    return Decimal(repr(float(value)))
+
+
+def _is_local_day(zone: ZoneInfo, start_s: int, end_s: int) -> bool:
+    start = datetime.fromtimestamp(start_s, UTC).astimezone(zone)
+    end = datetime.fromtimestamp(end_s, UTC).astimezone(zone)
+    return start.time() == end.time() == time(0) and (end.date() - start.date()).days == 1
 
 
 def export_rows(db: Database, start_s: int | None, end_s: int | None) -> list[CostRecord]:
@@ -131,14 +198,17 @@ def export_rows(db: Database, start_s: int | None, end_s: int | None) -> list[Co
     return cost_records(db, rows)
 
 
-def miner_totals(db: Database, start_s: int, end_s: int, location: str | None) -> list[tuple[str, CostRecord]]:
+def miner_totals(
+    db: Database, start_s: int, end_s: int, location: str | None, with_lines: bool = True
+) -> list[tuple[str, CostRecord]]:
     """Each miner's totals over [start_s, end_s), added up by SQLite: a fleet has many rows.
 
     Whole local days come from the daily rollups `record` keeps, only the hours at the span's
     edges from the rows: a month's summary reads a day per miner, not 24 rows and their lines.
     """
     lines: dict[str, list[Line]] = {}
-    for name, charge, label, unit, part, period, tier, quantity, usd in miner_line_sums(db, start_s, end_s, location):
+    sums = miner_line_sums(db, start_s, end_s, location) if with_lines else []
+    for name, charge, label, unit, part, period, tier, quantity, usd in sums:
         line = Line(charge, label, Decimal(repr(float(quantity))), unit, Decimal(repr(float(usd))), part, period, tier)
         lines.setdefault(name, []).append(line)
     groups = []

@@ -30,6 +30,7 @@ BOTH_BACKENDS = {
     "test_allocate_overhead",
     "test_clients",
     "test_store_rows",
+    "test_rollup_reads",
 } | set(os.environ.get("ELECOST_MORE_BACKENDS", "").split(","))
 
 

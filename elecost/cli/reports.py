@@ -91,17 +91,23 @@ def summary(
         if by == "client":
             _client_summary(database, start, end, location, zone, label, miner, json_out, csv_out)
             return
-        result = cost_summary(database, start, end, by=by, miner=miner, location=location, zone=zone)
+        result = cost_summary(
+            database, start, end, by=by, miner=miner, location=location, zone=zone, group_lines=wants_data or chart
+        )
         co2 = summary_co2(database, start, end, by, miner, location, zone)  # None: no carbon series
         if wants_data:
-            rows = [
-                {"group": label, **record_json(record, zone, exact=True)}
-                for label, record in zip(result.group_labels, result.groups, strict=True)
-            ]
+            rows = (
+                [
+                    {"group": label, **record_json(record, zone, exact=True)}
+                    for label, record in zip(result.group_labels, result.groups, strict=True)
+                ]
+                if csv_out
+                else []  # --json: the groups are in its data already
+            )
             data = summary_json(result, zone)
             if co2 is not None:
                 add_summary_carbon(data, rows, co2)
-            show_data(data, csv_out, rows)
+            show_data(data, csv_out, rows if csv_out else None)
         elif chart:
             show(summary_chart(result, zone, by, days))
         else:

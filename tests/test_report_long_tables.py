@@ -1,0 +1,121 @@
+"""A long records table (a fleet's `summary --by miner`) is laid out by Rich from its first row and the
+rest filled in: the output is the one Rich gives when it lays out every row, in a pipe and in a
+colour terminal, at any width (too narrow a terminal: Rich lays out every row, as before)."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.console import Console
+
+import elecost.report
+from elecost.report import records_table
+from elecost.tariffs.engine import CostRecord
+
+NAMES = st.text(
+    alphabet=st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=24
+)  # ASCII: the fast path
+MONEY = st.decimals(min_value=0, max_value=10**7, places=6)
+
+
+def record(name: str, kwh: Decimal, usd: Decimal) -> CostRecord:
+    return CostRecord(
+        rate_name="Texas Industrial TOU",
+        location="West Texas Site",
+        miner_ip=name,
+        period_start_s=1_783_746_000,
+        period_end_s=1_783_746_000 + 30 * 86_400,
+        energy_kwh=kwh,
+        peak_power_kw=kwh / 720,
+        energy_cost_usd=usd,
+        demand_charge_usd=usd / 7,
+        service_charge_usd=Decimal("0.03"),
+        lines=[],
+    )
+
+
+def render(records: list[CostRecord], width: int, terminal: bool) -> str:
+    out = io.StringIO()
+    console = Console(
+        file=out,
+        width=width,
+        highlight=False,
+        markup=False,
+        force_terminal=terminal,
+        color_system="truecolor" if terminal else None,
+    )
+    console.print(records_table(records, ZoneInfo("America/Chicago"), "Costs, last 30 days", label="miner"))
+    return out.getvalue()
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    rows=st.lists(st.tuples(NAMES, MONEY, MONEY), min_size=41, max_size=60),
+    width=st.sampled_from([50, 80, 100, 160]),
+    terminal=st.booleans(),
+)
+def test_a_long_table_prints_as_rich_lays_out_every_row(
+    rows: list[tuple[str, Decimal, Decimal]], width: int, terminal: bool
+) -> None:
+    records = [record(name, kwh, usd) for name, kwh, usd in rows]
+    fast = render(records, width, terminal)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(elecost.report, "FAST_ROWS", 10**9)
+        assert fast == render(records, width, terminal)
+
+
+def test_a_fleet_table_is_not_laid_out_row_by_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path is taken for a fleet in an 80-column pipe: Rich sees two rows (the first and the total)."""
+    seen: list[int] = []
+    real = elecost.report.Table.add_row
+
+    def counting(self: object, *cells: object, **kw: object) -> None:
+        seen.append(1)
+        real(self, *cells, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(elecost.report.Table, "add_row", counting)
+    records = [record(f"10.0.{i // 256}.{i % 256}", Decimal(500 + i), Decimal(30 + i)) for i in range(1000)]
+    text = render(records, 80, False)
+    assert len(seen) == 2
+    assert text.count("\n") > 1000
+    assert "│ 10.0.3.231 │" in text
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    rows=st.lists(st.tuples(NAMES, MONEY, MONEY), min_size=41, max_size=60),
+    width=st.sampled_from([60, 100, 160]),
+    terminal=st.booleans(),
+)
+def test_a_fleets_profit_table_prints_as_rich_lays_out_every_row(
+    rows: list[tuple[str, Decimal, Decimal]], width: int, terminal: bool
+) -> None:
+    from elecost.mining import Network, ProfitRow
+    from elecost.report import profit_table
+
+    miners = [
+        ProfitRow(name, "West Texas Site", Decimal(100) + kwh % 100, 3000 + usd, kwh / 100, usd / 100, "recorded")
+        for name, kwh, usd in rows
+    ]
+    location = ProfitRow(
+        None, "West Texas Site", Decimal(5000), Decimal(150000), Decimal(300), Decimal(250), "recorded"
+    )
+    table = profit_table([*miners, location], Network(Decimal("0.05"), Decimal(2)))
+
+    def shown() -> str:
+        out = io.StringIO()
+        color = "truecolor" if terminal else None
+        Console(
+            file=out, width=width, highlight=False, markup=False, force_terminal=terminal, color_system=color
+        ).print(table)
+        return out.getvalue()
+
+    fast = shown()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(elecost.report, "FAST_ROWS", 10**9)
+        assert fast == shown()
