@@ -259,6 +259,8 @@ def bench(work: Path, miners: int, days: int, repeat: int, calc_days: int, url: 
         lines = deque(source, maxlen=miners)  # the last step's rows, without holding the file
         last_stamp = lines[-1].split(",")[0]
         for line in lines:
+            if not line.startswith(last_stamp):
+                continue  # a miner out at the last step: the deque reached back into the step before
             stamp = datetime.fromisoformat(last_stamp)
             for extra in range(1, 13):
                 moved = datetime.fromtimestamp(stamp.timestamp() + extra * STEP_S, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
