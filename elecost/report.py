@@ -186,7 +186,7 @@ class _FittedRecords:
         keep = list(range(len(columns)))
         if label_width + sum(widths[1:]) + 3 * len(columns) + 1 > options.max_width:
             keep = [i for i in keep if columns[i] not in self.OPTIONAL]
-        fast = len(self.rows) > FAST_ROWS and _plain_cells(cells) and _fits(widths, keep, options.max_width)
+        fast = len(self.rows) > FAST_ROWS and _plain_cells(cells) and _fits(widths, keep, options)
         table = Table(title=self.title, title_justify="left")
         for i in keep:
             width = widths[i] if fast else None  # only the first row is given to Rich: keep every row's widths
@@ -245,9 +245,12 @@ def _plain_cells(cells: Sequence[Sequence[str]]) -> bool:
     return all(cell.isprintable() and cell.isascii() for row in cells for cell in row)
 
 
-def _fits(widths: Sequence[int], keep: Sequence[int], max_width: int) -> bool:
-    """Whether the kept columns at their widths fit the terminal: no cell wraps, Rich keeps those widths."""
-    return sum(widths[i] for i in keep) + 3 * len(keep) + 1 <= max_width
+def _fits(widths: Sequence[int], keep: Sequence[int], options: Any) -> bool:
+    """Whether the kept columns at their widths fit the terminal (no cell wraps, Rich keeps those widths)
+    and Rich draws its Unicode box there (an ASCII-only or legacy Windows console gets another box, whose
+    lines `_filled_in` does not write)."""
+    unicode_box = not options.ascii_only and not options.legacy_windows
+    return unicode_box and sum(widths[i] for i in keep) + 3 * len(keep) + 1 <= options.max_width
 
 
 def _row_label(record: CostRecord, zone: ZoneInfo, label: str) -> str:
@@ -632,7 +635,7 @@ class _ProfitTable:
             len(plain) > FAST_ROWS
             and not any(self.bold[: len(plain)])  # the locations' rows (bold) come after the miners'
             and _plain_cells([self.COLUMNS, *self.cells])
-            and _fits(widths, range(len(widths)), options.max_width)
+            and _fits(widths, range(len(widths)), options)
         )
         table = Table(title=self.title, title_justify="left")
         table.add_column("miner", width=widths[0] if fast else None)

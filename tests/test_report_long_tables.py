@@ -119,3 +119,26 @@ def test_a_fleets_profit_table_prints_as_rich_lays_out_every_row(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(elecost.report, "FAST_ROWS", 10**9)
         assert fast == shown()
+
+
+class _AsciiTerminal(io.StringIO):
+    encoding = "ascii"  # what Rich reads to draw its ASCII box instead of the Unicode one
+
+
+def test_a_long_table_on_an_ascii_only_console_is_richs_own_ascii_table() -> None:
+    """An ASCII-only console (LANG=C, PYTHONIOENCODING=ascii) gets Rich's ASCII box: the rows are not
+    filled in with the Unicode box's lines, and nothing fails looking for them."""
+    records = [record(f"10.0.0.{i}", Decimal(500 + i), Decimal(30 + i)) for i in range(60)]
+
+    def shown() -> str:
+        out = _AsciiTerminal()
+        Console(file=out, width=100, highlight=False, markup=False).print(
+            records_table(records, ZoneInfo("America/Chicago"), "Costs, last 30 days", label="miner")
+        )
+        return out.getvalue()
+
+    text = shown()
+    assert "| 10.0.0.59 " in text and text.isascii()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(elecost.report, "FAST_ROWS", 10**9)
+        assert text == shown()
