@@ -1,4 +1,4 @@
-"""`elecost CMD` registers only CMD's command module (issue 15).
+"""`elecost CMD` registers only CMD's command module (issue 15), and help reads as before.
 
 The table `elecost.cli.COMMANDS` is checked against a full registration: each module set it names,
 imported alone in a fresh interpreter, registers the very commands (and subcommands) that the
@@ -14,9 +14,12 @@ from typing import Any
 
 import pytest
 import typer
+from rich.console import Console
+from typer.testing import CliRunner
 
 import elecost.cli
 from elecost.cli import COMMANDS, MODULES, command_modules
+from elecost.cli.help import Paragraphs
 
 # Prints {command name: its subcommand tree} as registered by the modules named on argv.
 TREE = """
@@ -70,3 +73,29 @@ def test_every_command_is_in_the_table_with_the_modules_that_register_it() -> No
 )
 def test_a_run_imports_the_modules_of_the_command_it_names(args: list[str], modules: tuple[str, ...]) -> None:
     assert command_modules(args) == modules
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "Price [h] and\n  `rate add` it.\n\nSecond paragraph, long enough to wrap at thirty columns.",
+        "Database file [default: --db before the command, else $ELECOST_DB].",
+        "One [USD]\n\n\n  \nafter blank lines",
+    ],
+)
+def test_paragraphs_render_plain_prose_as_rich_markdown_does(prose: str) -> None:
+    from rich.markdown import Markdown
+
+    def rendered(renderable: Any) -> list[tuple[str, Any]]:
+        """Each character with its style (Markdown cuts its segments at other places)."""
+        console = Console(width=30, force_terminal=True, color_system="truecolor")
+        return [(char, segment.style) for segment in console.render(renderable) for char in segment.text]
+
+    assert rendered(Paragraphs(prose, style="dim")) == rendered(Markdown(prose, style="dim"))
+
+
+def test_help_quotes_commands_without_backticks_and_keeps_brackets() -> None:
+    result = CliRunner().invoke(elecost.cli.app, ["rate", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "Print a tariff as YAML that rate add reads back (account number included)." in result.stdout
+    assert "`" not in result.stdout

@@ -61,6 +61,20 @@ def test_help_and_version_open_no_database_and_read_no_tariff(args: tuple[str, .
     assert not loaded & heavy
 
 
+@pytest.mark.parametrize("args", [("--help",), ("rate", "--help"), ("calc", "--help")])
+def test_help_needs_no_markdown_parser(args: tuple[str, ...]) -> None:
+    """Typer's help module loads with stand-ins for rich.markdown and rich.traceback (cli/help.py)."""
+    loaded = modules_after(*args)
+    assert "typer.rich_utils" in loaded  # the help was Typer's, panels and all
+    assert not loaded & {"markdown_it", "rich.markdown", "pygments", "rich.syntax", "rich.traceback"}
+
+
+def test_a_command_imports_only_its_own_command_module() -> None:
+    add_flat_tariff()
+    commands = {name for name in modules_after("rate", "list") if name.startswith("elecost.cli.")}
+    assert commands == {"elecost.cli.common", "elecost.cli.help", "elecost.cli.rates"}
+
+
 def test_no_command_imports_pydantic() -> None:
     """Typer 0.29 coerces every parameter through pydantic; pyproject.toml caps it below (issue 15)."""
     add_flat_tariff()
