@@ -43,6 +43,8 @@ def test_rate_list_imports_neither_mining_nor_summaries() -> None:
     loaded = modules_after("rate", "list")
     assert "elecost.store" in loaded  # the probe did list the rates
     assert not loaded & {"elecost.mining", "elecost.summary", "elecost.budget", "elecost.report_html", "yaml"}
+    # Nor the bill engine, the readings parser or the cost records' views: rates are tariffs only.
+    assert not loaded & {"elecost.tariffs.engine", "elecost.readings", "elecost.report"}
     # sqlite-utils' plugin scan (every installed distribution's entry points) is not run either.
     assert "importlib.metadata" not in loaded
 
@@ -51,6 +53,20 @@ def test_rate_current_imports_neither_mining_nor_summaries() -> None:
     add_flat_tariff()
     loaded = modules_after("rate", "current")
     assert not loaded & {"elecost.mining", "elecost.summary", "elecost.budget", "elecost.price_store"}
+    assert not loaded & {"elecost.tariffs.engine", "elecost.report", "rich.table"}  # one line of text
+
+
+def test_summary_imports_no_chart_or_html_report(tmp_path: Path) -> None:
+    add_flat_tariff()
+    readings = tmp_path / "readings.csv"
+    readings.write_text(
+        "timestamp,miner,power_w\n2026-01-01T00:00:00Z,10.0.0.1,3000\n2026-01-01T01:00:00Z,10.0.0.1,3000\n"
+    )
+    for args in (["readings", "import", str(readings)], ["record"]):
+        subprocess.run([sys.executable, "-m", "elecost", *args], check=True, capture_output=True)
+    loaded = modules_after("summary")
+    assert "elecost.summary" in loaded
+    assert not loaded & {"elecost.report_chart", "elecost.report_html", "elecost.mining", "elecost.report_rates"}
 
 
 @pytest.mark.parametrize("args", [("--help",), ("--version",)])

@@ -77,7 +77,6 @@ def summary(
 ) -> None:
     """Totals over the last N days (or --from/--to), grouped, with the TOU breakdown and the run rate."""
     from elecost.report import record_json, summary_json, summary_view
-    from elecost.report_chart import summary_chart
     from elecost.summary import cost_summary
 
     with exit_codes():
@@ -97,6 +96,8 @@ def summary(
             ]
             show_data(summary_json(result, zone), csv_out, rows)
         elif chart:
+            from elecost.report_chart import summary_chart  # and the HTML report's charge colours
+
             show(summary_chart(result, zone, by, days))
         else:
             for part in summary_view(result, zone, by, label):
