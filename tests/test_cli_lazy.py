@@ -8,6 +8,7 @@ full app has under that name.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from typing import Any
@@ -99,3 +100,13 @@ def test_help_quotes_commands_without_backticks_and_keeps_brackets() -> None:
     assert result.exit_code == 0
     assert "Print a tariff as YAML that rate add reads back (account number included)." in result.stdout
     assert "`" not in result.stdout
+
+
+def test_shell_completion_sees_every_command() -> None:
+    """Completing a command's name runs before any command is named: every module is registered."""
+    env = dict(os.environ, _ELECOST_COMPLETE="complete_bash", COMP_WORDS="elecost re", COMP_CWORD="1")
+    script = 'import sys; sys.argv = ["elecost"]; from elecost.cli import main; main()'  # as the console script
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.split() == ["record", "report", "reconcile", "readings"]
