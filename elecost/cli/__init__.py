@@ -11,8 +11,6 @@ signature on every run, and string annotations are compiled and evaluated twice 
 which doubled that part of start-up (issue 15). Names imported only for type checking are quoted.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from importlib import import_module
@@ -73,7 +71,7 @@ def command_modules(args: list[str]) -> tuple[str, ...]:
     return MODULES
 
 
-def register(modules: tuple[str, ...] = MODULES) -> typer.Typer:
+def register(modules: tuple[str, ...] = MODULES) -> "typer.Typer":
     """Import these command modules (each registers its commands on the root app once) and return
     the root app."""
     for name in MODULES:  # in the help's order, whatever the order asked
