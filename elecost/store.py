@@ -16,17 +16,19 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from elecost.db import Database, SQLiteDatabase, is_url
 from elecost.errors import InputError, Problem, UsageError
 from elecost.migrations import migrations
-from elecost.readings import median_spacing_s, reading_ends
 from elecost.tariffs.charges import KindKey, Line, kind_key
-from elecost.tariffs.engine import CostRecord, FloatRow, Prior
 from elecost.tariffs.load import TOP_KEYS, tariff_from_mapping, tariff_to_mapping
-from elecost.tariffs.model import Tariff
-from elecost.tariffs.usage import MilliLoad
+
+if TYPE_CHECKING:
+    # The engine and the readings module are imported where used: listing rates needs neither (issue 15).
+    from elecost.tariffs.engine import CostRecord, FloatRow, Prior
+    from elecost.tariffs.model import Tariff
+    from elecost.tariffs.usage import MilliLoad
 
 BUSY_TIMEOUT_MS = 60_000
 CACHE_KIB = 65_536  # a fleet's readings insert at one B-tree spot per miner: keep those pages cached
@@ -428,6 +430,8 @@ def stored_milli_loads(db: Database, location: str, start_s: int, end_s: int) ->
     miner's median spacing over all its readings (kept by `update_spacings`; a miner with one
     reading takes the median of its location's miners, as in a file), so a long gap is never billed.
     """
+    from elecost.readings import reading_ends
+
     loads: dict[str, list[MilliLoad]] = {}
     miners = db.execute("SELECT id, name, spacing_s FROM miners WHERE location = ? ORDER BY id", [location]).fetchall()
     known = sorted(spacing for _, _, spacing in miners if spacing)
@@ -464,6 +468,8 @@ SPACING_SAMPLE = 1000  # readings a miner's median spacing is taken over: its la
 
 def update_spacings(db: Database, miner_ids: Iterable[int]) -> None:
     """Keep each miner's median reading spacing (of its latest readings) up to date (caller's transaction)."""
+    from elecost.readings import median_spacing_s
+
     for miner_id in miner_ids:
         times = [
             row[0]
@@ -498,6 +504,8 @@ def meter_so_far(db: Database, location: str, period_start_s: int, before_s: int
             energy[part] = energy.get(part, Decimal(0)) + Decimal(repr(quantity_sum))
         else:
             billed[part] = Decimal(repr(quantity_max))
+    from elecost.tariffs.engine import Prior
+
     return Prior(energy, billed)
 
 
@@ -721,6 +729,8 @@ def _dec(value: float) -> Decimal:
 
 def record_from_row(row: dict[str, Any], lines: list[Line] | None = None) -> CostRecord:
     """A `costs` row (and its lines) as a cost record (amounts back to Decimal through their shortest text)."""
+    from elecost.tariffs.engine import CostRecord
+
     return CostRecord(
         rate_name=row["rate_name"],
         location=row["location"],

@@ -43,6 +43,8 @@ def test_rate_list_imports_neither_mining_nor_summaries() -> None:
     loaded = modules_after("rate", "list")
     assert "elecost.store" in loaded  # the probe did list the rates
     assert not loaded & {"elecost.mining", "elecost.summary", "elecost.budget", "elecost.report_html", "yaml"}
+    # Nor the bill engine, the readings parser or the cost records' views: rates are tariffs only.
+    assert not loaded & {"elecost.tariffs.engine", "elecost.readings", "elecost.report"}
     # sqlite-utils' plugin scan (every installed distribution's entry points) is not run either.
     assert "importlib.metadata" not in loaded
 
@@ -51,6 +53,20 @@ def test_rate_current_imports_neither_mining_nor_summaries() -> None:
     add_flat_tariff()
     loaded = modules_after("rate", "current")
     assert not loaded & {"elecost.mining", "elecost.summary", "elecost.budget", "elecost.price_store"}
+    assert not loaded & {"elecost.tariffs.engine", "elecost.report", "rich.table"}  # one line of text
+
+
+def test_summary_imports_no_chart_or_html_report(tmp_path: Path) -> None:
+    add_flat_tariff()
+    readings = tmp_path / "readings.csv"
+    readings.write_text(
+        "timestamp,miner,power_w\n2026-01-01T00:00:00Z,10.0.0.1,3000\n2026-01-01T01:00:00Z,10.0.0.1,3000\n"
+    )
+    for args in (["readings", "import", str(readings)], ["record"]):
+        subprocess.run([sys.executable, "-m", "elecost", *args], check=True, capture_output=True)
+    loaded = modules_after("summary")
+    assert "elecost.summary" in loaded
+    assert not loaded & {"elecost.report_chart", "elecost.report_html", "elecost.mining", "elecost.report_rates"}
 
 
 @pytest.mark.parametrize("args", [("--help",), ("--version",)])
@@ -59,6 +75,20 @@ def test_help_and_version_open_no_database_and_read_no_tariff(args: tuple[str, .
     assert "elecost.cli" in loaded
     heavy = {"sqlite_utils", "elecost.db", "sqlite3", "yaml", "elecost.store", "elecost.tariffs", "importlib.metadata"}
     assert not loaded & heavy
+
+
+@pytest.mark.parametrize("args", [("--help",), ("rate", "--help"), ("calc", "--help")])
+def test_help_needs_no_markdown_parser(args: tuple[str, ...]) -> None:
+    """Typer's help module loads with stand-ins for rich.markdown and rich.traceback (cli/help.py)."""
+    loaded = modules_after(*args)
+    assert "typer.rich_utils" in loaded  # the help was Typer's, panels and all
+    assert not loaded & {"markdown_it", "rich.markdown", "pygments", "rich.syntax", "rich.traceback"}
+
+
+def test_a_command_imports_only_its_own_command_module() -> None:
+    add_flat_tariff()
+    commands = {name for name in modules_after("rate", "list") if name.startswith("elecost.cli.")}
+    assert commands == {"elecost.cli.common", "elecost.cli.help", "elecost.cli.rates"}
 
 
 def test_no_command_imports_pydantic() -> None:

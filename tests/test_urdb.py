@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 
 from elecost.cli import app
 from elecost.errors import InputError
-from elecost.report import rate_yaml
+from elecost.report_rates import rate_yaml
 from elecost.tariffs.load import parse_tariff
 from elecost.tariffs.model import DemandTier, Ratchet
 from elecost.tariffs.schedule import Schedule

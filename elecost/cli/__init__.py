@@ -1,40 +1,108 @@
 """The command line: parse, call the core, render, exit. One module per command group.
 
-Importing this package registers every command on `app`; `main` is the console script.
+`main` is the console script. It imports only the command module of the command named on the
+command line (`elecost rate list` imports `elecost.cli.rates`, not the ten other modules), because
+Typer turns every registered command's signature into Click parameters on every run: a command
+that registers only its own group skips both the other modules' imports and their conversion
+(issue 15). Help, completion, a mistyped command and `elecost.cli.app` register every command.
 
 The command modules do not use `from __future__ import annotations`: Typer reads every command's
 signature on every run, and string annotations are compiled and evaluated twice per parameter,
 which doubled that part of start-up (issue 15). Names imported only for type checking are quoted.
 """
 
-from __future__ import annotations
+import os
+import sys
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-# isort: off
+if TYPE_CHECKING:
+    import typer
+
 # Import order is the order of the help's panels: price, track, decide.
-from elecost.cli import calc, rates, markets, readings, reports, overview
-from elecost.cli import decide, miners, info, reconcile
-from elecost.cli import carbon
-from elecost.cli.common import app
-
-# isort: on
-
-__all__ = [
-    "app",
+MODULES = (
     "calc",
-    "carbon",
-    "decide",
-    "info",
-    "main",
-    "markets",
-    "miners",
-    "overview",
     "rates",
+    "markets",
     "readings",
-    "reconcile",
     "reports",
-]
+    "overview",
+    "decide",
+    "miners",
+    "info",
+    "reconcile",
+    "carbon",
+)
+
+# The top-level command or group -> the command modules that register it (and its subcommands).
+# tests/test_cli_lazy.py checks this against a full registration.
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "calc": ("calc",),
+    "rate": ("rates",),
+    "prices": ("markets",),
+    "peaks": ("markets",),
+    "readings": ("readings",),
+    "record": ("readings",),
+    "costs": ("reports",),
+    "summary": ("reports",),
+    "bill": ("reports",),
+    "demo": ("reports",),
+    "report": ("overview",),
+    "miner": ("decide", "miners"),
+    "miners": ("decide", "miners"),
+    "budget": ("decide",),
+    "profit": ("decide",),
+    "curtail": ("decide",),
+    "export": ("decide",),
+    "info": ("info",),
+    "reconcile": ("reconcile",),
+    "carbon": ("carbon",),
+}
+
+# Root options that take a value: the word after them is not the command's name.
+_VALUED_ROOT_OPTIONS = ("--db",)
+
+__all__ = ["COMMANDS", "MODULES", "app", "command_modules", "main", "register"]
+
+
+def command_modules(args: list[str]) -> tuple[str, ...]:
+    """The command modules a run with these arguments needs: those of the command it names, or
+    every module where it names none (`elecost`, `elecost --help`) or one not in COMMANDS (so that
+    Click's "No such command" lists them all). `--version` alone needs none: it ends in the root."""
+    index = 0
+    while index < len(args):
+        word = args[index]
+        if word in _VALUED_ROOT_OPTIONS:
+            index += 2
+            continue
+        if word.startswith("-"):
+            if word == "--version" and "--help" not in args:
+                return ()
+            index += 1
+            continue
+        return COMMANDS.get(word, MODULES)
+    return MODULES
+
+
+def register(modules: tuple[str, ...] = MODULES) -> "typer.Typer":
+    """Import these command modules (each registers its commands on the root app once) and return
+    the root app."""
+    for name in MODULES:  # in the help's order, whatever the order asked
+        if name in modules:
+            import_module(f"elecost.cli.{name}")
+    from elecost.cli.common import app
+
+    return app
 
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    completing = any(key.startswith("_ELECOST_COMPLETE") for key in os.environ)
+    register(MODULES if completing else command_modules(sys.argv[1:]))()
+
+
+def __getattr__(name: str) -> Any:
+    """`from elecost.cli import app` (tests, scripts) gets the app with every command registered."""
+    if name == "app":
+        return register()
+    raise AttributeError(f"module 'elecost.cli' has no attribute {name!r}")

@@ -84,7 +84,6 @@ def calc(
     db: DbOption = None,
 ) -> None:
     """Cost of a constant load (--power/--hours) or of a readings file; nothing is stored."""
-    from elecost.cli.readings import text_opener
     from elecost.errors import InputError, UsageError
     from elecost.pricing import price_constant_load, price_readings
     from elecost.readings import read_readings
@@ -98,6 +97,8 @@ def calc(
         if readings is not None:
             if power is not None or hours is not None or start is not None:
                 raise UsageError("give --readings, or --power and --hours, not both")
+            from elecost.cli.readings import text_opener  # the readings commands' module: only here
+
             rows, problems = read_readings(
                 readings, zone_option(timezone), text_opener(progress=False), format_option(file_format)
             )

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from elecost.cli.help import lean_help
+
 if TYPE_CHECKING:
     # json, sqlite3 and decimal too are imported where used: `--help` and `--version` need none.
     import sqlite3
@@ -27,12 +29,14 @@ if TYPE_CHECKING:
     from elecost.readings import Gap
     from elecost.tariffs.model import Tariff
 
+lean_help()  # help and usage errors render without a Markdown parser (issue 15)
+
 app = typer.Typer(
     help="What your mining operation's electricity really costs.",
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
-    rich_markup_mode="markdown",  # help keeps its panels, and "[h]" is a unit, not Rich markup
+    rich_markup_mode="markdown",  # help keeps its panels, and "[h]" is a unit, not Rich markup (see cli/help.py)
 )
 rate_app = typer.Typer(help="Manage tariffs (rates).", no_args_is_help=True, rich_markup_mode="markdown")
 readings_app = typer.Typer(help="Store miner power readings.", no_args_is_help=True, rich_markup_mode="markdown")

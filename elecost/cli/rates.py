@@ -60,7 +60,7 @@ def rate_init(db: DbOption = None) -> None:
 @rate_app.command("list")
 def rate_list(json_out: JsonOption = False, csv_out: CsvOption = False, db: DbOption = None) -> None:
     """List stored tariffs."""
-    from elecost.report import rate_json, rates_table
+    from elecost.report_rates import rate_json, rates_table
     from elecost.store import list_rates
 
     with exit_codes():
@@ -77,7 +77,7 @@ def rate_show(name: str, json_out: JsonOption = False, db: DbOption = None) -> N
     """Show one tariff as its sheet reads: periods and hours, tiers, demand, fixed charges (account masked)."""
     from rich.console import Group
 
-    from elecost.report import rate_json, rate_sheet
+    from elecost.report_rates import rate_json, rate_sheet
     from elecost.store import get_rate
 
     with exit_codes():
@@ -91,7 +91,7 @@ def rate_show(name: str, json_out: JsonOption = False, db: DbOption = None) -> N
 @rate_app.command("export")
 def rate_export(name: str, db: DbOption = None) -> None:
     """Print a tariff as YAML that `rate add` reads back (account number included)."""
-    from elecost.report import rate_yaml
+    from elecost.report_rates import rate_yaml
     from elecost.store import get_rate
 
     with exit_codes():
@@ -118,7 +118,7 @@ def rate_import_urdb(
     """Add a tariff from OpenEI's Utility Rate Database; what elecost cannot bill is named in warnings."""
     from elecost.cli.common import zone_option
     from elecost.errors import InputError, Problem, UsageError
-    from elecost.report import rate_json
+    from elecost.report_rates import rate_json
     from elecost.store import add_rates
     from elecost.tariffs.urdb import SeveralItems, import_urdb
 
@@ -199,7 +199,7 @@ def rate_deactivate(name: str, db: DbOption = None) -> None:
 @rate_app.command("current")
 def rate_current(location: LocationOption = None, json_out: JsonOption = False, db: DbOption = None) -> None:
     """The active tariff and the price in force now, with when it next changes."""
-    from elecost.report import current_price
+    from elecost.report_rates import current_price
     from elecost.store import active_rate
 
     with exit_codes():

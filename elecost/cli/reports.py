@@ -76,10 +76,8 @@ def summary(
     db: DbOption = None,
 ) -> None:
     """Totals over the last N days (or --from/--to), grouped, with the TOU breakdown and the run rate."""
-    from elecost.carbon_report import add_summary_carbon, summary_carbon_table
     from elecost.cli.carbon import summary_co2
     from elecost.report import record_json, summary_json, summary_view
-    from elecost.report_chart import summary_chart
     from elecost.summary import cost_summary
 
     with exit_codes():
@@ -106,14 +104,20 @@ def summary(
             )
             data = summary_json(result, zone)
             if co2 is not None:
+                from elecost.carbon_report import add_summary_carbon
+
                 add_summary_carbon(data, rows, co2)
             show_data(data, csv_out, rows if csv_out else None)
         elif chart:
+            from elecost.report_chart import summary_chart  # and the HTML report's charge colours
+
             show(summary_chart(result, zone, by, days))
         else:
             for part in summary_view(result, zone, by, label):
                 show(part)
             if co2 is not None:
+                from elecost.carbon_report import summary_carbon_table
+
                 show(summary_carbon_table(co2, result.group_labels, by))
 
 

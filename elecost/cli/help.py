@@ -1,0 +1,124 @@
+"""The help's prose without a Markdown parser, so `elecost --help` costs little more than the floor.
+
+Typer's help module (`typer.rich_utils`) imports `rich.markdown` (markdown-it-py, and Pygments
+through `rich.syntax`) and `rich.traceback` at its top, whatever the markup mode: about a third of
+`elecost --help` (issue 15). elecost's help is plain prose, with units and defaults in brackets
+("How long [h].", "[default: 30]"): the "markdown" markup mode keeps those as written where the
+"rich" mode would read them as Rich markup and drop them, but it needs no more of Markdown than
+"a blank line separates paragraphs, a single newline is a space".
+
+So while Typer's help module loads, `rich.markdown` and `rich.traceback` are stand-ins, and its
+`Markdown` is `Paragraphs` below: the same panels and text, byte for byte, with no parser.
+Typer's pretty tracebacks (switched off in elecost) still get the real `rich.traceback`, imported
+on first use. Of Markdown's syntax only `code` spans are read (help texts quote commands so);
+any other (`*x*`, lists, links) is shown as written.
+"""
+
+import re
+import sys
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
+
+    from rich.console import Console, ConsoleOptions, RenderResult
+
+HELP_MODULE = "typer.rich_utils"
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+class Paragraphs:
+    """Help prose as Rich renders Markdown paragraphs of plain text: each paragraph's lines joined
+    by spaces, wrapped to the width, a blank line between paragraphs, and `code` spans shown
+    without their backticks in the Markdown code style. Typer calls it as it calls
+    `rich.markdown.Markdown(text, style=...)`."""
+
+    def __init__(self, markup: str, style: str = "", **_options: Any) -> None:
+        self.markup = markup
+        self.style = style
+
+    def __rich_console__(self, console: "Console", options: "ConsoleOptions") -> "RenderResult":
+        from rich.segment import Segment
+        from rich.text import Text
+
+        # As Markdown does: the styles go on the words, not on the padding to the width.
+        prose = console.get_style(self.style, default="none") + console.get_style("markdown.paragraph", default="none")
+        code = prose + console.get_style("markdown.code", default="none")
+        blocks = (" ".join(line.strip() for line in block.splitlines()) for block in _BLANK_LINE.split(self.markup))
+        for index, paragraph in enumerate(block for block in blocks if block):
+            if index:
+                yield Segment.line()
+            text = Text(justify="left", end="\n")
+            for part, piece in enumerate(_CODE_SPAN.split(paragraph)):
+                text.append(piece, style=code if part % 2 else prose)  # odd pieces were `quoted`
+            yield text
+
+
+class _Traceback:
+    """Stands for `rich.traceback.Traceback` in Typer's help module; imports it when used."""
+
+    @classmethod
+    def from_exception(cls, *args: Any, **kwargs: Any) -> Any:
+        from rich.traceback import Traceback
+
+        return Traceback.from_exception(*args, **kwargs)
+
+
+def _stand_ins() -> dict[str, ModuleType]:
+    markdown = ModuleType("rich.markdown")
+    markdown.Markdown = Paragraphs  # type: ignore[attr-defined]
+    traceback = ModuleType("rich.traceback")
+    traceback.Traceback = _Traceback  # type: ignore[attr-defined]
+    return {"rich.markdown": markdown, "rich.traceback": traceback}
+
+
+class _LeanLoader:
+    """Runs Typer's help module with the stand-ins in `sys.modules`, then takes them out again, so
+    any later `import rich.markdown` gets the real module."""
+
+    def __init__(self, loader: Any) -> None:
+        self._loader = loader
+
+    def create_module(self, spec: "ModuleSpec") -> ModuleType | None:
+        module: ModuleType | None = self._loader.create_module(spec)
+        return module
+
+    def exec_module(self, module: ModuleType) -> None:
+        stand_ins = {name: stub for name, stub in _stand_ins().items() if name not in sys.modules}
+        sys.modules.update(stand_ins)
+        try:
+            self._loader.exec_module(module)
+        finally:
+            for name, stub in stand_ins.items():
+                if sys.modules.get(name) is stub:
+                    del sys.modules[name]
+        module.Markdown = Paragraphs  # type: ignore[attr-defined]
+
+
+class _HelpFinder:
+    """Finds Typer's help module, the first time it is imported, with the lean loader."""
+
+    def find_spec(self, fullname: str, path: Any, target: ModuleType | None = None) -> "ModuleSpec | None":
+        if fullname != HELP_MODULE:
+            return None
+        from importlib.machinery import PathFinder
+
+        sys.meta_path.remove(self)
+        spec = PathFinder.find_spec(fullname, path)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _LeanLoader(spec.loader)  # type: ignore[assignment]
+        return spec
+
+
+def lean_help() -> None:
+    """Have Typer's help render prose with `Paragraphs`, and load without a Markdown parser.
+
+    Called once, before any help or error is shown; where Typer's help module is already loaded,
+    it only gets `Paragraphs`, so help reads the same however it was reached."""
+    loaded = sys.modules.get(HELP_MODULE)
+    if loaded is not None:
+        loaded.Markdown = Paragraphs  # type: ignore[attr-defined]
+    elif not any(isinstance(finder, _HelpFinder) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _HelpFinder())

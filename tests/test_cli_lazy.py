@@ -1,0 +1,112 @@
+"""`elecost CMD` registers only CMD's command module (issue 15), and help reads as before.
+
+The table `elecost.cli.COMMANDS` is checked against a full registration: each module set it names,
+imported alone in a fresh interpreter, registers the very commands (and subcommands) that the
+full app has under that name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+import typer
+from rich.console import Console
+from typer.testing import CliRunner
+
+import elecost.cli
+from elecost.cli import COMMANDS, MODULES, command_modules
+from elecost.cli.help import Paragraphs
+
+# Prints {command name: its subcommand tree} as registered by the modules named on argv.
+TREE = """
+import json, sys
+import typer.main
+from elecost.cli import register
+
+def tree(command):
+    commands = getattr(command, "commands", None)
+    return None if commands is None else {name: tree(sub) for name, sub in commands.items()}
+
+print(json.dumps(tree(typer.main.get_command(register(tuple(sys.argv[1:]))))))
+"""
+
+
+def command_tree(command: Any) -> Any:
+    commands = getattr(command, "commands", None)
+    return None if commands is None else {name: command_tree(sub) for name, sub in commands.items()}
+
+
+def registered_alone(modules: tuple[str, ...]) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-c", TREE, *modules], capture_output=True, text=True, check=True, timeout=60
+    )
+    tree: dict[str, Any] = json.loads(result.stdout)
+    return tree
+
+
+def test_every_command_is_in_the_table_with_the_modules_that_register_it() -> None:
+    full = command_tree(typer.main.get_command(elecost.cli.app))
+    assert set(COMMANDS) == set(full)
+    for modules in sorted(set(COMMANDS.values())):
+        alone = registered_alone(modules)
+        for name in (name for name, needs in COMMANDS.items() if needs == modules):
+            assert alone.get(name) == full[name], (name, modules)
+
+
+@pytest.mark.parametrize(
+    ("args", "modules"),
+    [
+        (["rate", "list"], ("rates",)),
+        (["--db", "mine.db", "summary", "--days", "7"], ("reports",)),
+        (["--db=mine.db", "miner", "list"], ("decide", "miners")),
+        (["calc", "--help"], ("calc",)),
+        (["--version"], ()),
+        (["--version", "--help"], MODULES),
+        (["--help"], MODULES),
+        ([], MODULES),
+        (["nosuch"], MODULES),  # Click's "No such command" then sees them all
+    ],
+)
+def test_a_run_imports_the_modules_of_the_command_it_names(args: list[str], modules: tuple[str, ...]) -> None:
+    assert command_modules(args) == modules
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "Price [h] and\n  `rate add` it.\n\nSecond paragraph, long enough to wrap at thirty columns.",
+        "Database file [default: --db before the command, else $ELECOST_DB].",
+        "One [USD]\n\n\n  \nafter blank lines",
+    ],
+)
+def test_paragraphs_render_plain_prose_as_rich_markdown_does(prose: str) -> None:
+    from rich.markdown import Markdown
+
+    def rendered(renderable: Any) -> list[tuple[str, Any]]:
+        """Each character with its style (Markdown cuts its segments at other places)."""
+        console = Console(width=30, force_terminal=True, color_system="truecolor")
+        return [(char, segment.style) for segment in console.render(renderable) for char in segment.text]
+
+    assert rendered(Paragraphs(prose, style="dim")) == rendered(Markdown(prose, style="dim"))
+
+
+def test_help_quotes_commands_without_backticks_and_keeps_brackets() -> None:
+    result = CliRunner().invoke(elecost.cli.app, ["rate", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "Print a tariff as YAML that rate add reads back (account number included)." in result.stdout
+    assert "`" not in result.stdout
+
+
+def test_shell_completion_sees_every_command() -> None:
+    """Completing a command's name runs before any command is named: every module is registered."""
+    env = dict(os.environ, _ELECOST_COMPLETE="complete_bash", COMP_WORDS="elecost re", COMP_CWORD="1")
+    script = 'import sys; sys.argv = ["elecost"]; from elecost.cli import main; main()'  # as the console script
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.split() == ["record", "report", "reconcile", "readings"]
