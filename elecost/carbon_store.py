@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from elecost.db import Database
-from elecost.prices import SeriesRow
 from elecost.series_store import ImportCounts, SeriesTable, import_intervals, overlapping
 from elecost.store import write_transaction
+
+if TYPE_CHECKING:
+    from elecost.prices import SeriesRow  # the parser: `summary` asks this module only whether a series exists
 
 
 def gco2_per_kwh(ugco2_per_kwh: int) -> Decimal:
