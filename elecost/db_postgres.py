@@ -93,7 +93,12 @@ class PostgresDatabase(Database):
     def __init__(self, url: str) -> None:
         self.url = url
         self.conn: psycopg.Connection[tuple[Any, ...]] = psycopg.connect(
-            url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
+            url,
+            autocommit=True,
+            connect_timeout=CONNECT_TIMEOUT_S,
+            # A SQL_ASCII database (createdb without --encoding on a C-locale cluster) would hand
+            # text back as bytes: elecost always talks UTF-8, whatever the database's encoding.
+            client_encoding="UTF8",
         )
         self.conn.adapters.register_loader("numeric", _WholeNumericLoader)
 

@@ -191,8 +191,12 @@ def _mark_reprice(db: Database, location: str, reason: str) -> None:
 
 
 def take_repriced(db: Database) -> dict[str, str]:
-    """Locations to price again after a tariff change, and why; cleared (caller's transaction)."""
-    rows = db.execute("SELECT location, reason FROM reprice ORDER BY location").fetchall()
+    """Locations priced again after a tariff change, and why; cleared (caller's transaction). A location
+    with no cost rows yet is not named: nothing recorded is redone there, it is recorded for the first time."""
+    rows = db.execute(
+        "SELECT r.location, r.reason FROM reprice r "
+        "WHERE EXISTS (SELECT 1 FROM costs c WHERE c.location = r.location) ORDER BY r.location"
+    ).fetchall()
     db.execute("DELETE FROM reprice")
     return {str(location): str(reason) for location, reason in rows}
 

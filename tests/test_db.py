@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -206,3 +207,29 @@ def test_readings_conflicts_are_found_alike_within_a_batch_and_against_stored_ro
             (120, 100.0, None),
             (180, 100.0, None),
         ]
+
+
+@pytest.mark.sqlite_only
+def test_a_sql_ascii_postgresql_database_works_as_a_utf8_one(postgres_server: Server) -> None:
+    """`createdb` without `--encoding` on a cluster made with the C locale gives a SQL_ASCII
+    database, where psycopg would hand text back as bytes (and migrations read as unknown ones):
+    elecost talks UTF-8 to it, so it works as any other, names with accents included."""
+    from typer.testing import CliRunner
+
+    from elecost.cli import app
+
+    name = f"ascii{os.getpid()}"
+    postgres_server.admin(f"CREATE DATABASE {name} ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
+    try:
+        url = postgres_server.url(name)
+        runner = CliRunner()
+        assert runner.invoke(app, ["--db", url, "rate", "init"]).exit_code == 0
+        added = runner.invoke(app, ["--db", url, "miner", "add", "Grüne Halle", "--location", "Main Facility"])
+        assert added.exit_code == 0, added.output
+        listed = runner.invoke(app, ["--db", url, "rate", "list", "--json"])
+        assert listed.exit_code == 0, listed.output
+        assert [rate["name"] for rate in json.loads(listed.stdout)] == ["Example Flat", "Example TOU"]
+        miners = runner.invoke(app, ["--db", url, "miner", "list", "--json"])
+        assert [m["name"] for m in json.loads(miners.stdout)] == ["Grüne Halle"]
+    finally:
+        postgres_server.drop(name)
