@@ -59,7 +59,7 @@ def _db_value(value: str) -> Path:
     return path
 
 
-DbOption = Annotated[Path | None, typer.Option("--db", help=DB_HELP, parser=_db_value)]
+DbOption = Annotated[Path | None, typer.Option("--db", help=DB_HELP, parser=_db_value, metavar="<path|url>")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON alone on stdout.")]
 CsvOption = Annotated[bool, typer.Option("--csv", help="Print CSV alone on stdout, header row first.")]
 LocationOption = Annotated[str | None, typer.Option("--location", "-l", help="Location (meter).")]
@@ -95,7 +95,10 @@ def _root(
     db: Annotated[
         Path | None,
         typer.Option(
-            "--db", help="Database file or postgresql:// URL for any command [default: $ELECOST_DB].", parser=_db_value
+            "--db",
+            help="Database file or postgresql:// URL for any command [default: $ELECOST_DB].",
+            parser=_db_value,
+            metavar="<path|url>",
         ),
     ] = None,
 ) -> None:
