@@ -83,7 +83,10 @@ class SeriesRow:
     value_micro: int
 
 
-class _Interval(Protocol):
+class IntervalRow(Protocol):
+    """A parsed row of a series file (`PriceRow`, `SeriesRow`): what the overlap checks and the
+    interval import (`series_store.import_intervals`) read of it."""
+
     @property
     def path(self) -> str: ...
     @property
@@ -185,7 +188,7 @@ def _has(header: list[str], names: tuple[str, ...]) -> bool:
     return all(name in header for name in names)
 
 
-def _overlaps(rows: Sequence[_Interval]) -> list[Problem]:
+def _overlaps(rows: Sequence[IntervalRow]) -> list[Problem]:
     """Two different prices for the same time in a file: each later one is refused, naming the
     first. A row repeated exactly is kept once (the import counts the copy as already stored)."""
     problems = []
@@ -197,7 +200,7 @@ def _overlaps(rows: Sequence[_Interval]) -> list[Problem]:
     return problems
 
 
-def _same(one: _Interval, other: _Interval) -> bool:
+def _same(one: IntervalRow, other: IntervalRow) -> bool:
     return (one.start_s, one.end_s, one.value_micro) == (other.start_s, other.end_s, other.value_micro)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from elecost.db import Database
@@ -20,22 +20,10 @@ from elecost.errors import InputError, Problem
 from elecost.instants import iso
 from elecost.store import write_transaction
 
+if TYPE_CHECKING:
+    from elecost.prices import IntervalRow
+
 UTC_ZONE = ZoneInfo("UTC")
-
-
-class IntervalRow(Protocol):
-    """A parsed row of a series file (`prices.PriceRow`, `prices.SeriesRow`)."""
-
-    @property
-    def path(self) -> str: ...
-    @property
-    def line(self) -> int: ...
-    @property
-    def start_s(self) -> int: ...
-    @property
-    def end_s(self) -> int: ...
-    @property
-    def value_micro(self) -> int: ...
 
 
 @dataclass(frozen=True)
