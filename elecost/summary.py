@@ -163,19 +163,7 @@ def meter_records(
             Line(charge, label, _decimal(quantity), unit, _decimal(usd), part, period, tier)
             for charge, label, unit, part, period, tier, quantity, usd in day_lines.get((place, day_start), [])
         ]
-        record = CostRecord(
-            rate_name=rate_name,
-            location=place,
-            miner_ip=None,
-            period_start_s=first,
-            period_end_s=last,
-            energy_kwh=_decimal(kwh),
-            peak_power_kw=_decimal(peak),
-            energy_cost_usd=_decimal(energy),
-            demand_charge_usd=_decimal(demand),
-            service_charge_usd=_decimal(service),
-            lines=lines,
-        )
+        record = _summed(rate_name, place, None, first, last, (kwh, peak, energy, demand, service), lines)
         records.append(((first, place), record, (day_end, seconds)))
     records.sort(key=lambda item: item[0])
     covered = {index: day for index, (_, _, day) in enumerate(records) if day is not None}
@@ -184,6 +172,33 @@ def meter_records(
 
 def _decimal(value: float) -> Decimal:
     return Decimal(repr(float(value)))
+
+
+def _summed(
+    rate_name: str,
+    location: str,
+    miner_ip: str | None,
+    first_s: int,
+    last_s: int,
+    amounts: tuple[float, float, float, float, float],
+    lines: list[Line],
+) -> CostRecord:
+    """A cost record of sums the store added up in floats (rollups, a miner's totals): kWh, peak kW,
+    energy, demand and service USD, each exact as the float it is."""
+    kwh, peak, energy, demand, service = (_decimal(amount) for amount in amounts)
+    return CostRecord(
+        rate_name=rate_name,
+        location=location,
+        miner_ip=miner_ip,
+        period_start_s=first_s,
+        period_end_s=last_s,
+        energy_kwh=kwh,
+        peak_power_kw=peak,
+        energy_cost_usd=energy,
+        demand_charge_usd=demand,
+        service_charge_usd=service,
+        lines=lines,
+    )
 
 
 def _is_local_day(zone: ZoneInfo, start_s: int, end_s: int) -> bool:
@@ -209,23 +224,13 @@ def miner_totals(
     lines: dict[str, list[Line]] = {}
     sums = miner_line_sums(db, start_s, end_s, location) if with_lines else []
     for name, charge, label, unit, part, period, tier, quantity, usd in sums:
-        line = Line(charge, label, Decimal(repr(float(quantity))), unit, Decimal(repr(float(usd))), part, period, tier)
+        line = Line(charge, label, _decimal(quantity), unit, _decimal(usd), part, period, tier)
         lines.setdefault(name, []).append(line)
     groups = []
     for row in miner_sums(db, start_s, end_s, location):
         miner_ip, rate_name, place, first, last, kwh, peak, energy, demand, service = row
-        record = CostRecord(
-            rate_name=rate_name,
-            location=place,
-            miner_ip=miner_ip,
-            period_start_s=first,
-            period_end_s=last,
-            energy_kwh=Decimal(repr(kwh)),
-            peak_power_kw=Decimal(repr(peak)),
-            energy_cost_usd=Decimal(repr(energy)),
-            demand_charge_usd=Decimal(repr(demand)),
-            service_charge_usd=Decimal(repr(service)),
-            lines=lines.get(miner_ip, []),
+        record = _summed(
+            rate_name, place, miner_ip, first, last, (kwh, peak, energy, demand, service), lines.get(miner_ip, [])
         )
         groups.append((miner_ip, record))
     return groups
