@@ -112,3 +112,26 @@ def test_a_bill_from_current_cost_rows_equals_the_bill_from_readings(tmp_path: P
     # A reading changed after `record`: the bill prices the readings again.
     import_readings(db, [write_batch(tmp_path / "late.csv", [(START + 3 * 86_400 + 7, "e", 5000)])])
     assert [r.energy_kwh for _, r in bills(db)] != [r.energy_kwh for r in from_rows]
+
+
+def test_miners_reading_past_the_meter_are_recorded_as_far_as_the_meter_reads(tmp_path: Path, elecost_db: Path) -> None:
+    """A meter whose readings stop before its miners' (its file comes later): `record` prices up to the
+    meter's last reading, and the miners' later readings wait for it, never counted in a demand window
+    past the span (this ended in a ZeroDivisionError traceback, found by a randomized run)."""
+    db = open_db(elecost_db)
+    tariff = load_tariff_file(EXAMPLES / "texas_industrial.yaml")
+    add_rates(db, [tariff])
+    activate_rate(db, tariff.name)
+    meter = tmp_path / "meter.csv"
+    meter.write_text("timestamp,power_w\n" + "".join(f"{START + s * 900},7000\n" for s in range(8)))
+    miners = tmp_path / "miners.csv"
+    miners.write_text(
+        "timestamp,miner,power_w\n" + "".join(f"{START + s * 900},{m},3000\n" for s in range(12) for m in "ab")
+    )
+    import_readings(db, [meter, miners], location=tariff.location)
+    record_costs(db)
+    rows = query_cost_rows(db, START, START + 86_400)
+    assert {row["miner_ip"] for row in rows} == {"", "a", "b", "(site overhead)"}
+    assert max(row["period_end_s"] for row in rows) == START + 2 * 3600
+    miner_kwh = sum(row["total_kwh"] for row in rows if row["miner_ip"] in ("a", "b"))
+    assert miner_kwh == pytest.approx(2 * 3.0 * 2)  # two miners at 3 kW for the meter's two hours

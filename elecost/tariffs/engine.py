@@ -274,6 +274,13 @@ def _price(
         return [], [], []
     if high <= low:
         return [], [], []
+    # Loads were cut to the period; the tally counts only what falls in [low, high): a span given,
+    # or the meter's readings where they end before (or start after) the miners'.
+    clipped = {
+        name: inside
+        for name, rows in clipped.items()
+        if (inside := rows if rows[0][0] >= low and rows[-1][1] <= high else clip(rows, low, high))
+    }
     hours = local_hours(zone, low, high)
     rates: list[Decimal] | None = None
     if tariff.index is not None:
