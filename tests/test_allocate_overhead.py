@@ -401,3 +401,24 @@ def test_switching_says_which_pruned_periods_keep_their_rows(tmp_path: Path, ele
     rows = stored(elecost_db)
     assert {miner for start, miner in rows if start < 1_793_491_200} == {"", "a", "b", SITE_OVERHEAD}
     assert {miner for start, miner in rows if start >= 1_793_491_200} == {"", "a", "b"}
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ["--since", "garbage"],
+        ["--since", "2026-11-03", "--until", "2026-11-02"],
+        ["--keep-readings", "99999"],
+    ],
+)
+def test_a_refused_record_does_not_switch_the_allocation(tmp_path: Path, elecost_db: Path, bad: list[str]) -> None:
+    """`record --no-allocate-overhead` with a bad other option exits 2 and writes nothing: the setting stays
+    on, and the next cron `record` redoes nothing."""
+    site(tmp_path, "--allocate-overhead")
+    before = stored(elecost_db)
+    code, _, err = run("record", "--no-allocate-overhead", *bad)
+    assert code == 2 and err.startswith("error: ")
+    code, _, err = run("record")
+    assert code == 0
+    assert "repriced" not in err and "recorded 0 cost rows" in err
+    assert stored(elecost_db) == before

@@ -141,13 +141,15 @@ def record(
                 "--location says where --allocate-overhead or --no-allocate-overhead applies; "
                 "record itself always records every location"
             )
-        if allocate is not None:
-            _switch_allocation(database, allocate, location, quiet)
         zone = report_zone(database, None)
         since_s = optional_instant(since, zone, "--since")
         until_s = optional_instant(until, zone, "--until")
         if since_s is not None and until_s is not None and since_s >= until_s:
             raise UsageError(f"--since {since} is not before --until {until}: nothing to redo")
+        if keep_readings is not None and not 0 <= keep_readings <= 36_600:
+            raise UsageError(f"--keep-readings: must be 0 to 36600 days, got {keep_readings}")
+        if allocate is not None:  # after every check of the other options: a refused run writes nothing
+            _switch_allocation(database, allocate, location, quiet)
         result = record_costs(database, since_s, until_s)
         for place, why in result.repriced.items() if not quiet else ():
             note(f"repriced {place}: {why}, so its cost rows were redone from its first reading")
@@ -199,12 +201,10 @@ def _switch_allocation(database: "Database", allocate: bool, location: str | Non
 
 
 def _keep_readings(database: "Database", days: int, zone: "ZoneInfo", quiet: bool) -> None:
-    """`record --keep-readings DAYS`: prune readings older than DAYS before the newest one."""
-    from elecost.errors import UsageError
+    """`record --keep-readings DAYS` (checked by `record` before it writes): prune readings older than
+    DAYS before the newest one."""
     from elecost.retention import newest_reading_s
 
-    if not 0 <= days <= 36_600:
-        raise UsageError(f"--keep-readings: must be 0 to 36600 days, got {days}")
     newest = newest_reading_s(database)
     if newest is not None:
         _prune(database, newest - days * 86_400, zone, quiet)
