@@ -39,13 +39,13 @@ def cents(amount: Decimal) -> Decimal:
 
 
 def _number(value: Decimal, step: Decimal = MICRO) -> float:
-    return float(value.quantize(step, rounding=ROUND_HALF_UP))
+    return float(value.quantize(step, rounding=ROUND_HALF_UP)) + 0.0  # + 0.0: never a -0.0 in JSON or CSV
 
 
 def usd(amount: Decimal, exact: bool = False) -> float:
     """Money for JSON and CSV rows: in cents, or with `exact` (the `--csv` rows, contract section 4)
     to 6 decimals, so a spreadsheet's sums of them are exact to the cent."""
-    return _number(amount) if exact else float(cents(amount))
+    return _number(amount) if exact else float(cents(amount)) + 0.0
 
 
 def record_json(record: CostRecord, zone: ZoneInfo, *, exact: bool = False) -> dict[str, Any]:
@@ -56,7 +56,7 @@ def record_json(record: CostRecord, zone: ZoneInfo, *, exact: bool = False) -> d
     """
 
     def money(amount: Decimal) -> float:
-        return _number(amount) if exact else float(cents(amount))
+        return _number(amount) if exact else float(cents(amount)) + 0.0
 
     return {
         "rate_name": record.rate_name,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 
 from elecost.instants import iso
-from elecost.report import _cell, _money, _number, cents, record_json
+from elecost.report import _cell, _money, _number, record_json, usd
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -22,7 +22,7 @@ def client_rows(summary: ClientSummary, zone: ZoneInfo, *, exact: bool = False) 
     for client in summary.clients:
         data = {"group": client.client, **record_json(client.record, zone, exact=exact)}
         data["overhead_kwh"] = _number(client.overhead_kwh)
-        data["overhead_usd"] = _number(client.overhead_usd) if exact else float(cents(client.overhead_usd))
+        data["overhead_usd"] = usd(client.overhead_usd, exact)
         rows.append(data)
     return rows
 
