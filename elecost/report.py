@@ -596,6 +596,12 @@ def facts_table(facts: dict[str, Any]) -> Table:
         ("cost rows", f"{facts['cost_rows']:,}"),
         ("last record", facts["last_record"] or "never"),
         ("new readings", "waiting for `elecost record`" if facts["waiting_for_record"] else "none"),
+        (
+            "overhead",
+            f"allocated to the miners at {', '.join(facts['overhead_allocated'])}"
+            if facts["overhead_allocated"]
+            else "not allocated (`record --allocate-overhead`)",
+        ),
         ("schema", facts["schema"] or ""),
     ]
     for what, value in rows:

@@ -422,3 +422,13 @@ def test_a_refused_record_does_not_switch_the_allocation(tmp_path: Path, elecost
     assert code == 0
     assert "repriced" not in err and "recorded 0 cost rows" in err
     assert stored(elecost_db) == before
+
+
+def test_info_names_the_locations_whose_overhead_is_allocated(tmp_path: Path, elecost_db: Path) -> None:
+    site(tmp_path, "--allocate-overhead")
+    code, out, _ = run("info", "--json")
+    assert code == 0 and json.loads(out)["overhead_allocated"] == ["Site"]
+    assert "│ overhead     │ allocated to the miners at Site" in run("info")[1]
+    assert run("record", "--no-allocate-overhead")[0] == 0
+    code, out, _ = run("info")
+    assert code == 0 and "│ overhead     │ not allocated (`record --allocate-overhead`)" in out

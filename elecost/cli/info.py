@@ -49,6 +49,9 @@ def info(json_out: JsonOption = False, db: DbOption = None) -> None:
             value = data.pop(key)
             data[key.removesuffix("_s")] = iso(value, ZoneInfo("UTC")) if value is not None else None
         data["schema"] = data["schema"][0] if data["schema"] else None
+        from elecost.settings_store import allocating_locations
+
+        data["overhead_allocated"] = sorted(allocating_locations(opened, data["active_rates"]))
         if json_out:
             show_json(data)
         else:
