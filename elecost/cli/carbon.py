@@ -14,11 +14,19 @@ from elecost.cli.common import (
     exit_codes,
     note,
     open_database,
-    optional_instant,
     report_zone,
     show,
     show_data,
     zone_option,
+)
+from elecost.cli.series_files import (
+    ShowZoneOption,
+    SpanFromOption,
+    SpanZoneOption,
+    TimezoneOption,
+    note_imported,
+    read_series_files,
+    span_or_last_day,
 )
 
 if TYPE_CHECKING:
@@ -47,35 +55,20 @@ def carbon_import(
         typer.Option("--location", "-l", help="Weigh this location's energy with the zone (repeatable)."),
     ] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite stored intensities that differ.")] = False,
-    timezone: Annotated[str | None, typer.Option("--timezone", help="Zone for times without an offset.")] = None,
+    timezone: TimezoneOption = None,
     db: DbOption = None,
 ) -> None:
     """Store a zone's intensity series: all rows or none; re-imports change nothing."""
     from elecost.carbon import read_carbon
     from elecost.carbon_store import import_carbon
-    from elecost.cli.markets import _price_texts
-    from elecost.errors import InputError, Problem
-    from elecost.prices import SeriesRow
 
     with exit_codes():
         time_zone = zone_option(timezone)
-        rows: list[SeriesRow] = []
-        problems: list[Problem] = []
-        for name in files:
-            for source, handle in _price_texts(name):
-                try:
-                    rows.extend(read_carbon(source, handle, time_zone))
-                except InputError as exc:
-                    problems.extend(exc.problems)
-        if problems:
-            raise InputError(problems)
+        rows = read_series_files(files, lambda source, handle: read_carbon(source, handle, time_zone))
         counts, before = import_carbon(
             open_database(db, create=True), zone, rows, replace=replace, locations=location or []
         )
-        note(
-            f"{zone}: imported {counts.added} new intensities, {counts.unchanged} already stored"
-            + (f", {counts.replaced} replaced" if counts.replaced else "")
-        )
+        note_imported(zone, counts, "intensities")
         for place, previous in before.items():
             was = "" if previous in (None, zone) else f" (was {previous!r})"
             note(f"location {place!r} uses zone {zone!r}{was}")
@@ -83,7 +76,7 @@ def carbon_import(
 
 @carbon_app.command("list")
 def carbon_list(
-    timezone: Annotated[str | None, typer.Option("--timezone", help="Show times in this zone.")] = None,
+    timezone: ShowZoneOption = None,
     json_out: JsonOption = False,
     csv_out: CsvOption = False,
     db: DbOption = None,
@@ -110,11 +103,9 @@ def carbon_list(
 @carbon_app.command("show")
 def carbon_show(
     zone: Annotated[str | None, typer.Option("--zone", "-z", help="Grid zone [default: the only one stored].")] = None,
-    from_: Annotated[
-        str | None, typer.Option("--from", help="From (ISO; a date is local midnight) [default: a day before --to].")
-    ] = None,
+    from_: SpanFromOption = None,
     to: Annotated[str | None, typer.Option("--to", help="To, excluded [default: the last interval's end].")] = None,
-    timezone: Annotated[str | None, typer.Option("--timezone", help="Read and show times in this zone.")] = None,
+    timezone: SpanZoneOption = None,
     json_out: JsonOption = False,
     csv_out: CsvOption = False,
     db: DbOption = None,
@@ -136,10 +127,7 @@ def carbon_show(
             zone = next(iter(series))
         if zone not in series:
             raise UsageError(f"no carbon intensity for zone {zone!r} (zones: {listed})")
-        start = optional_instant(from_, time_zone, "--from")
-        end = optional_instant(to, time_zone, "--to")
-        end = end if end is not None else series[zone].last_s if start is None else 2**62
-        start = start if start is not None else end - 86_400
+        start, end = span_or_last_day(from_, to, time_zone, series[zone].last_s)
         intervals = intensity_intervals(database, zone, start, end)
         if wants_data:
             show_data(intensities_json(intervals, time_zone), csv_out)

@@ -1,11 +1,7 @@
 """`elecost prices ...` and `elecost peaks ...`: wholesale price series and coincident peaks; and
 `curtail --market`, the curtailment plan and backtest against a price series."""
 
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,11 +17,21 @@ from elecost.cli.common import (
     instant_option,
     note,
     open_database,
-    optional_instant,
     report_zone,
     show,
     show_data,
     zone_option,
+)
+from elecost.cli.series_files import (
+    ShowZoneOption,
+    SpanFromOption,
+    SpanZoneOption,
+    TimezoneOption,
+    note_imported,
+    open_text,
+    read_series_files,
+    source_name,
+    span_or_last_day,
 )
 
 if TYPE_CHECKING:
@@ -46,48 +52,6 @@ app.add_typer(prices_app, name="prices", rich_help_panel="Price")
 app.add_typer(peaks_app, name="peaks", rich_help_panel="Price")
 
 MarketOption = Annotated[str, typer.Option("--market", "-m", help="Market (price series) name.")]
-TimezoneOption = Annotated[str | None, typer.Option("--timezone", help="Zone for times without an offset.")]
-
-
-@contextmanager
-def _text(name: str) -> Iterator[TextIO]:
-    """A file to read, or stdin for '-'."""
-    if name == "-":
-        yield sys.stdin
-        return
-    from elecost.errors import UsageError
-
-    try:
-        with Path(name).open(encoding="utf-8", newline="") as handle:
-            yield handle
-    except OSError as exc:
-        raise UsageError(f"{name}: cannot read: {exc.strerror}") from None
-
-
-def _source(name: str) -> str:
-    return "<stdin>" if name == "-" else name
-
-
-def _price_texts(name: str) -> Iterator[tuple[str, TextIO]]:
-    """Each CSV to read from a name: the file, stdin, or each CSV inside a ZIP file (as ERCOT
-    serves its reports), named `archive.zip:member.csv`."""
-    if not name.lower().endswith(".zip"):
-        with _text(name) as handle:
-            yield _source(name), handle
-        return
-    import io
-    import zipfile
-
-    from elecost.errors import UsageError
-
-    try:
-        archive = zipfile.ZipFile(name)
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise UsageError(f"{name}: cannot read as a ZIP file: {exc}") from None
-    with archive:
-        for member in sorted(m for m in archive.namelist() if m.lower().endswith(".csv")):
-            with archive.open(member) as raw:
-                yield f"{name}:{member}", io.TextIOWrapper(raw, encoding="utf-8", newline="")
 
 
 # --- prices ----------------------------------------------------------------------------------
@@ -105,32 +69,19 @@ def prices_import(
     db: DbOption = None,
 ) -> None:
     """Store a price series under a market name: all rows or none; re-imports change nothing."""
-    from elecost.errors import InputError, Problem
     from elecost.price_store import import_prices
-    from elecost.prices import PriceRow, read_prices
+    from elecost.prices import read_prices
 
     with exit_codes():
         zone = zone_option(timezone)
-        rows: list[PriceRow] = []
-        problems: list[Problem] = []
-        for name in files:
-            for source, handle in _price_texts(name):
-                try:
-                    rows.extend(read_prices(source, handle, settlement_point, zone))
-                except InputError as exc:
-                    problems.extend(exc.problems)
-        if problems:
-            raise InputError(problems)
+        rows = read_series_files(files, lambda source, handle: read_prices(source, handle, settlement_point, zone))
         counts = import_prices(open_database(db, create=True), market, rows, replace=replace)
-        note(
-            f"{market}: imported {counts.added} new prices, {counts.unchanged} already stored"
-            + (f", {counts.replaced} replaced" if counts.replaced else "")
-        )
+        note_imported(market, counts, "prices")
 
 
 @prices_app.command("list")
 def prices_list(
-    timezone: Annotated[str | None, typer.Option("--timezone", help="Show times in this zone.")] = None,
+    timezone: ShowZoneOption = None,
     json_out: JsonOption = False,
     csv_out: CsvOption = False,
     db: DbOption = None,
@@ -153,11 +104,9 @@ def prices_list(
 @prices_app.command("show")
 def prices_show(
     market: MarketOption = "default",
-    from_: Annotated[
-        str | None, typer.Option("--from", help="From (ISO; a date is local midnight) [default: a day before --to].")
-    ] = None,
+    from_: SpanFromOption = None,
     to: Annotated[str | None, typer.Option("--to", help="To, excluded [default: the last price's end].")] = None,
-    timezone: Annotated[str | None, typer.Option("--timezone", help="Read and show times in this zone.")] = None,
+    timezone: SpanZoneOption = None,
     json_out: JsonOption = False,
     csv_out: CsvOption = False,
     db: DbOption = None,
@@ -174,10 +123,7 @@ def prices_show(
         last = priced_until(database, market)
         if last is None:
             raise UsageError(f"no prices for market {market!r} (markets: {', '.join(markets(database)) or 'none yet'})")
-        start = optional_instant(from_, zone, "--from")
-        end = optional_instant(to, zone, "--to")
-        end = end if end is not None else last if start is None else 2**62
-        start = start if start is not None else end - 86_400
+        start, end = span_or_last_day(from_, to, zone, last)
         intervals = price_intervals(database, market, start, end)
         if wants_data:
             show_data(prices_json(intervals, zone), csv_out)
@@ -201,20 +147,17 @@ def peaks_import(
     from elecost.price_store import import_peaks
 
     with exit_codes():
-        with _text(file) as handle:
-            rows = read_peaks(_source(file), handle, zone_option(timezone))
+        with open_text(file) as handle:
+            rows = read_peaks(source_name(file), handle, zone_option(timezone))
         counts = import_peaks(open_database(db, create=True), name, rows, replace=replace)
-        note(
-            f"{name}: imported {counts.added} new peaks, {counts.unchanged} already stored"
-            + (f", {counts.replaced} replaced" if counts.replaced else "")
-        )
+        note_imported(name, counts, "peaks")
 
 
 @peaks_app.command("show")
 def peaks_show(
     name: Annotated[str | None, typer.Option("--name", help="Only this set of peaks.")] = None,
     location: LocationOption = None,
-    timezone: Annotated[str | None, typer.Option("--timezone", help="Show times in this zone.")] = None,
+    timezone: ShowZoneOption = None,
     json_out: JsonOption = False,
     csv_out: CsvOption = False,
     db: DbOption = None,
@@ -395,9 +338,9 @@ def market_earnings(
     fee = decimal_option(pool_fee, "--pool-fee-pct")
     if fee >= 100:
         raise UsageError(f"--pool-fee-pct: must be below 100, got {pool_fee}")
-    with _text(hashprice_file) as handle:
+    with open_text(hashprice_file) as handle:
         return read_hashprice_series(
-            _source(hashprice_file),
+            source_name(hashprice_file),
             handle,
             fee,
             fees_btc_per_block=decimal_option(fees, "--fees-btc-per-block"),
