@@ -204,6 +204,20 @@ def _same(one: IntervalRow, other: IntervalRow) -> bool:
     return (one.start_s, one.end_s, one.value_micro) == (other.start_s, other.end_s, other.value_micro)
 
 
+def _full_rows(
+    source: str, header: list[str], reader: Iterator[list[str]], problems: list[Problem]
+) -> Iterator[tuple[int, list[str]]]:
+    """(line, values) of a series file's rows after its header: blank rows skipped, a row with fewer
+    columns than the header a problem."""
+    for line, values in enumerate(reader, start=2):
+        if not values or not any(v.strip() for v in values):
+            continue
+        if len(values) < len(header):
+            problems.append(Problem(source, line, "", f"{len(values)} columns, the header has {len(header)}"))
+            continue
+        yield line, values
+
+
 def _point_rows(
     source: str,
     header: list[str],
@@ -217,12 +231,7 @@ def _point_rows(
     column = header.index(point_field)
     raw: list[tuple[int, list[str]]] = []
     found: dict[str, int] = {}
-    for line, values in enumerate(reader, start=2):
-        if not values or not any(v.strip() for v in values):
-            continue
-        if len(values) < len(header):
-            problems.append(Problem(source, line, "", f"{len(values)} columns, the header has {len(header)}"))
-            continue
+    for line, values in _full_rows(source, header, reader, problems):
         found.setdefault(values[column].strip(), line)
         raw.append((line, values))
     chosen, refused = _points_filter(source, found, settlement_point, point_field)
@@ -370,12 +379,7 @@ def _series_rows(
     """`timestamp,<value_field>[,duration_s]`: a value holds for its duration, else to the next."""
     col = {name: index for index, name in enumerate(header)}
     parsed: list[tuple[int, int, int, int | None]] = []  # line, start_s, value, duration_s
-    for line, values in enumerate(reader, start=2):
-        if not values or not any(v.strip() for v in values):
-            continue
-        if len(values) < len(header):
-            problems.append(Problem(source, line, "", f"{len(values)} columns, the header has {len(header)}"))
-            continue
+    for line, values in _full_rows(source, header, reader, problems):
         bad = len(problems)
         try:
             start = parse_instant(values[col["timestamp"]], zone)
