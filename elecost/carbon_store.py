@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from elecost.db import Database
-from elecost.series_store import ImportCounts, SeriesTable, import_intervals, overlapping
+from elecost.series_store import ImportCounts, SeriesTable, import_intervals, overlapping, series_summaries
 from elecost.store import write_transaction
 
 if TYPE_CHECKING:
@@ -87,21 +87,9 @@ class ZoneSummary:
 
 def zone_summaries(db: Database) -> list[ZoneSummary]:
     """One summary per stored zone, by name."""
-    rows = db.execute(
-        "SELECT zone, count(*), min(start_s), max(end_s), min(ugco2_per_kwh), max(ugco2_per_kwh), "
-        "sum(ugco2_per_kwh * (end_s - start_s)), sum(end_s - start_s) FROM carbon GROUP BY zone ORDER BY zone"
-    ).fetchall()
     return [
-        ZoneSummary(
-            zone,
-            count,
-            first,
-            last,
-            gco2_per_kwh(low),
-            (Decimal(weighted) / seconds).scaleb(-6),
-            gco2_per_kwh(high),
-        )
-        for zone, count, first, last, low, high, weighted, seconds in rows
+        ZoneSummary(zone, count, first, last, gco2_per_kwh(low), mean.scaleb(-6), gco2_per_kwh(high))
+        for zone, count, first, last, low, high, mean in series_summaries(db, CARBON)
     ]
 
 

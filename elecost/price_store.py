@@ -18,7 +18,7 @@ from elecost.db import Database
 from elecost.errors import InputError, Problem
 from elecost.instants import iso
 from elecost.prices import PriceRow, usd_per_mwh
-from elecost.series_store import ImportCounts, SeriesTable, import_intervals
+from elecost.series_store import ImportCounts, SeriesTable, import_intervals, series_summaries
 from elecost.store import write_transaction
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -105,21 +105,9 @@ class MarketSummary:
 
 def market_summaries(db: Database) -> list[MarketSummary]:
     """One summary per stored market, by name."""
-    rows = db.execute(
-        "SELECT market, count(*), min(start_s), max(end_s), min(price_uusd_per_mwh), max(price_uusd_per_mwh), "
-        "sum(price_uusd_per_mwh * (end_s - start_s)), sum(end_s - start_s) FROM prices GROUP BY market ORDER BY market"
-    ).fetchall()
     return [
-        MarketSummary(
-            market,
-            count,
-            first,
-            last,
-            usd_per_mwh(low),
-            (Decimal(weighted) / seconds).scaleb(-6),
-            usd_per_mwh(high),
-        )
-        for market, count, first, last, low, high, weighted, seconds in rows
+        MarketSummary(market, count, first, last, usd_per_mwh(low), mean.scaleb(-6), usd_per_mwh(high))
+        for market, count, first, last, low, high, mean in series_summaries(db, PRICES)
     ]
 
 

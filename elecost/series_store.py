@@ -12,6 +12,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -134,3 +135,18 @@ def overlapping(db: Database, kind: SeriesTable, name: str, start_s: int, end_s:
     )
     rows = db.execute(sql, [name, name, start_s, start_s, end_s, start_s])
     return [(int(row[0]), int(row[1]), int(row[2])) for row in rows]
+
+
+def series_summaries(db: Database, kind: SeriesTable) -> list[tuple[str, int, int, int, int, int, Decimal]]:
+    """Per stored series, by name: (name, intervals, first start_s, last end_s, lowest value, highest
+    value, time-weighted mean value), values in millionths of their unit as stored."""
+    value = kind.value_column
+    rows = db.execute(
+        f"SELECT {kind.name_column}, count(*), min(start_s), max(end_s), min({value}), max({value}), "
+        f"sum({value} * (end_s - start_s)), sum(end_s - start_s) FROM {kind.table} "
+        f"GROUP BY {kind.name_column} ORDER BY {kind.name_column}"
+    ).fetchall()
+    return [
+        (name, count, first, last, low, high, Decimal(weighted) / seconds)
+        for name, count, first, last, low, high, weighted, seconds in rows
+    ]
