@@ -14,7 +14,7 @@ from rich.table import Table
 
 from elecost.carbon import Carbon, CarbonSummary, ProfitCarbon
 from elecost.carbon_store import ZoneSummary, gco2_per_kwh
-from elecost.instants import iso
+from elecost.instants import iso, local_minute
 from elecost.mining import ProfitRow
 
 MICRO = Decimal("0.000001")
@@ -26,11 +26,6 @@ def _round(value: Decimal, places: int = 6) -> float:
 
 def _optional(value: Decimal | None) -> float | None:
     return None if value is None else _round(value)
-
-
-def _when(instant_s: int, zone: ZoneInfo) -> str:
-    text = iso(instant_s, zone).replace("T", " ")
-    return text[:16] + text[19:]
 
 
 # --- carbon list / show ----------------------------------------------------------------------
@@ -70,8 +65,8 @@ def zones_table(summaries: Sequence[ZoneSummary], bindings: dict[str, str], zone
         table.add_row(
             s.zone,
             f"{s.intervals:,}",
-            _when(s.first_s, zone),
-            _when(s.last_s, zone),
+            local_minute(s.first_s, zone, offset=True),
+            local_minute(s.last_s, zone, offset=True),
             f"{s.min_gco2_per_kwh:,.1f}",
             f"{s.avg_gco2_per_kwh:,.1f}",
             f"{s.max_gco2_per_kwh:,.1f}",
@@ -97,7 +92,11 @@ def intensities_table(name: str, intervals: Sequence[tuple[int, int, int]], zone
     table.add_column("end")
     table.add_column("gCO2/kWh", justify="right")
     for start, end, value in intervals:
-        table.add_row(_when(start, zone), _when(end, zone), f"{gco2_per_kwh(value).normalize():f}")
+        table.add_row(
+            local_minute(start, zone, offset=True),
+            local_minute(end, zone, offset=True),
+            f"{gco2_per_kwh(value).normalize():f}",
+        )
     return table
 
 

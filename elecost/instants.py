@@ -83,3 +83,20 @@ def parse_instant(text: str, zone: ZoneInfo | None) -> int:
 def iso(instant_s: int, zone: ZoneInfo) -> str:
     """ISO 8601 with the UTC offset in force locally at that instant."""
     return datetime.fromtimestamp(instant_s, UTC).astimezone(zone).isoformat()
+
+
+def local_minute(instant_s: int, zone: ZoneInfo, *, offset: bool = False) -> str:
+    """'2026-08-01 17:15' for tables, or with `offset` '2026-08-01 17:15-05:00', which tells a
+    repeated hour apart."""
+    text = iso(instant_s, zone).replace("T", " ")
+    return text[:16] + (text[19:] if offset else "")
+
+
+def span_text(start_s: int, end_s: int, zone: ZoneInfo) -> str:
+    """'2026-11-01 to 11-04' for whole local days, else '2026-11-01 07:00 to 21:00' and the like."""
+    start, end = local_minute(start_s, zone), local_minute(end_s, zone)
+    if start.endswith("00:00") and end.endswith("00:00"):
+        start, end = start[:10], end[:10]
+    if end[:4] == start[:4]:
+        end = end[5:] if end[:10] != start[:10] else end[11:]
+    return f"{start} to {end}"

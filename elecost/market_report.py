@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from rich.table import Table
 
 from elecost.backtest import Outcome, PlanInterval
-from elecost.instants import iso
+from elecost.instants import iso, local_minute, span_text
 from elecost.peaks import PeakLoad
 from elecost.price_store import MarketSummary
 
@@ -36,22 +36,6 @@ def _round(value: Decimal, places: int) -> float:
 
 def _money(amount: Decimal | None) -> str:
     return "" if amount is None else f"{_cents(amount):,.2f}"
-
-
-def _when(instant_s: int, zone: ZoneInfo, *, offset: bool = False) -> str:
-    """'2026-08-01 17:15', or with `offset` '2026-08-01 17:15-05:00', which tells a repeated hour apart."""
-    text = iso(instant_s, zone).replace("T", " ")
-    return text[:16] + (text[19:] if offset else "")
-
-
-def _span(start_s: int, end_s: int, zone: ZoneInfo) -> str:
-    """'2026-08-01 to 08-03' for whole days, else '2026-08-01 16:00 to 19:00' and the like."""
-    start, end = _when(start_s, zone), _when(end_s, zone)
-    if start.endswith("00:00") and end.endswith("00:00"):
-        start, end = start[:10], end[:10]
-    if end[:4] == start[:4]:
-        end = end[5:] if end[:10] != start[:10] else end[11:]
-    return f"{start} to {end}"
 
 
 def _zone_name(zone: ZoneInfo) -> str:
@@ -90,7 +74,7 @@ def markets_table(summaries: Sequence[MarketSummary], zone: ZoneInfo) -> Table |
         table.add_row(
             s.market,
             f"{s.intervals:,}",
-            _span(s.first_s, s.last_s, zone),
+            span_text(s.first_s, s.last_s, zone),
             f"{s.min_usd_per_mwh:,.2f}",
             f"{_round(s.avg_usd_per_mwh, 2):,.2f}",
             f"{s.max_usd_per_mwh:,.2f}",
@@ -113,7 +97,7 @@ def prices_table(market: str, intervals: Sequence[tuple[int, int, Decimal]], zon
     table.add_column("end")
     table.add_column("$/MWh", justify="right")
     for start, end, price in intervals:
-        table.add_row(_when(start, zone, offset=True), _when(end, zone, offset=True), f"{price:,.2f}")
+        table.add_row(local_minute(start, zone, offset=True), local_minute(end, zone, offset=True), f"{price:,.2f}")
     return table
 
 
@@ -148,7 +132,7 @@ def peaks_table(peaks: Sequence[PeakLoad], charges: Sequence[Decimal | None], zo
     for peak, charge in zip(peaks, charges, strict=True):
         kw = f"{_round(peak.site_kw, 3):,.3f}" + (" (no readings)" if peak.no_readings else "")
         table.add_row(
-            peak.name, f"{_when(peak.start_s, zone)} +{(peak.end_s - peak.start_s) // 60}m", kw, _money(charge)
+            peak.name, f"{local_minute(peak.start_s, zone)} +{(peak.end_s - peak.start_s) // 60}m", kw, _money(charge)
         )
     return table
 
@@ -187,7 +171,7 @@ def plan_table(plan: Sequence[PlanInterval], zone: ZoneInfo) -> Table | str:
     for item in plan:
         shown = ", ".join(item.miners[:4]) + (f" +{len(item.miners) - 4}" if len(item.miners) > 4 else "")
         table.add_row(
-            _span(item.start_s, item.end_s, zone),
+            span_text(item.start_s, item.end_s, zone),
             shown,
             f"{_round(item.price_usd_per_mwh, 2):,.2f}",
             f"{_round(item.energy_saved_kwh, 3):,.3f}",

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from rich.segment import Segment
 from rich.table import Table
 
-from elecost.instants import iso
+from elecost.instants import iso, span_text
 
 if TYPE_CHECKING:
     # Named in annotations only: importing them would make `rate list` load the store's
@@ -97,7 +97,7 @@ def _money(amount: Decimal) -> str:
 
 def breakdown_table(record: CostRecord, zone: ZoneInfo, title: str) -> Table:
     """One cost record as a two-column table: energy by period, charges, total."""
-    span = f"{_span(record.period_start_s, record.period_end_s, zone)} ({_number(record.duration_hours):g} h)"
+    span = f"{span_text(record.period_start_s, record.period_end_s, zone)} ({_number(record.duration_hours):g} h)"
     table = Table(title=f"{title}\n{span}", title_justify="left", min_width=64)
     table.add_column("item")
     table.add_column("kWh / kW", justify="right")
@@ -255,18 +255,7 @@ def _row_label(record: CostRecord, zone: ZoneInfo, label: str) -> str:
         return record.miner_ip or "(whole meter)"
     if label == "location":
         return record.location
-    return _span(record.period_start_s, record.period_end_s, zone) + (" *" if record.partial else "")
-
-
-def _span(start_s: int, end_s: int, zone: ZoneInfo) -> str:
-    """'2026-11-01 to 11-04' for whole days, else '2026-11-01 07:00 to 21:00' and the like."""
-    start = iso(start_s, zone)[:16].replace("T", " ")
-    end = iso(end_s, zone)[:16].replace("T", " ")
-    if start.endswith("00:00") and end.endswith("00:00"):
-        start, end = start[:10], end[:10]
-    if end[:4] == start[:4]:
-        end = end[5:] if end[:10] != start[:10] else end[11:]
-    return f"{start} to {end}"
+    return span_text(record.period_start_s, record.period_end_s, zone) + (" *" if record.partial else "")
 
 
 # --- summaries and bills ---------------------------------------------------------------------
@@ -462,7 +451,7 @@ def curtail_table(plan: Sequence[Curtailment], zone: ZoneInfo) -> Table | str:
     for item in plan:
         shown = ", ".join(item.miners[:4]) + (f" +{len(item.miners) - 4}" if len(item.miners) > 4 else "")
         table.add_row(
-            _span(item.start_s, item.end_s, zone),
+            span_text(item.start_s, item.end_s, zone),
             f"{item.location}: {shown}" if several else shown,
             f"{_number(item.price_usd_per_kwh):.4f}",
             f"{_number(item.energy_saved_kwh):,.3f}",

@@ -18,7 +18,7 @@ from html import escape
 from typing import TYPE_CHECKING, ClassVar, NamedTuple
 from zoneinfo import ZoneInfo
 
-from elecost.instants import iso
+from elecost.instants import local_minute, span_text
 from elecost.report import cents
 from elecost.tariffs.engine import DECIMAL_CONTEXT, KIND_ORDER, CostRecord
 
@@ -81,8 +81,8 @@ def render_report(overview: Overview) -> str:
     title = f"Electricity cost: {where}"
     body = [
         f"<header><h1>{_e(title)}</h1>",
-        f'<p class="muted">{_e(_span(overview.start_s, overview.end_s, zone))} ({_e(overview.timezone)}); '
-        f"rate {_e(overview.total.rate_name)}; made {_e(_when(overview.made_s, zone))}</p></header>",
+        f'<p class="muted">{_e(span_text(overview.start_s, overview.end_s, zone))} ({_e(overview.timezone)}); '
+        f"rate {_e(overview.total.rate_name)}; made {_e(local_minute(overview.made_s, zone))}</p></header>",
         _cards(overview, zone),
         _daily_section(overview, palette),
         _bills_section(overview.bills, palette),
@@ -114,20 +114,6 @@ def _num(value: Decimal, places: int) -> str:
     return f"{value:,.{places}f}"
 
 
-def _when(instant_s: int, zone: ZoneInfo) -> str:
-    return iso(instant_s, zone)[:16].replace("T", " ")
-
-
-def _span(start_s: int, end_s: int, zone: ZoneInfo) -> str:
-    """'2026-11-01 to 11-04' for whole days, else '2026-11-01 07:00 to 21:00' (as the tables say)."""
-    start, end = _when(start_s, zone), _when(end_s, zone)
-    if start.endswith("00:00") and end.endswith("00:00"):
-        start, end = start[:10], end[:10]
-    if end[:4] == start[:4]:
-        end = end[5:] if end[:10] != start[:10] else end[11:]
-    return f"{start} to {end}"
-
-
 # --- cards -----------------------------------------------------------------------------------
 
 
@@ -142,15 +128,15 @@ def _card(label: str, value: str, detail: str = "", key: str = "", tone: str = "
 
 def _cards(overview: Overview, zone: ZoneInfo) -> str:
     total = overview.total
-    span = _span(overview.start_s, overview.end_s, zone)
+    span = span_text(overview.start_s, overview.end_s, zone)
     cards = [_card("Cost", _usd(total.total_cost_usd), _e(span), key="total_cost_usd")]
     for period in overview.periods_to_date:
         cards.append(
             _card(
                 "This billing period so far" + (f": {period.location}" if len(overview.periods_to_date) > 1 else ""),
                 _usd(period.cost_usd),
-                f"forecast <b>{_e(_usd(period.forecast_usd))}</b> by {_e(_when(period.period_end_s, zone)[:10])}"
-                f" (period from {_e(_when(period.period_start_s, zone)[:10])})",
+                f"forecast <b>{_e(_usd(period.forecast_usd))}</b> by {_e(local_minute(period.period_end_s, zone)[:10])}"
+                f" (period from {_e(local_minute(period.period_start_s, zone)[:10])})",
                 key="period_to_date_usd",
             )
         )
@@ -158,7 +144,7 @@ def _cards(overview: Overview, zone: ZoneInfo) -> str:
         value = f"${price.price_usd_per_kwh:f}/kWh" if price.price_usd_per_kwh is not None else "by block"
         until = ""
         if price.next_change_s is not None:
-            until = f" until {_e(_when(price.next_change_s, ZoneInfo(price.timezone)))}"
+            until = f" until {_e(local_minute(price.next_change_s, ZoneInfo(price.timezone)))}"
         if price.price_usd_per_kwh is None:
             until = " (the block depends on the billing period's use so far)"
         cards.append(
@@ -370,7 +356,7 @@ def _bills_section(rows: Sequence[tuple[Tariff, CostRecord]], palette: _Palette)
     items = []
     for index, (tariff, record) in enumerate(rows):
         zone = ZoneInfo(tariff.timezone)
-        label = _span(record.period_start_s, record.period_end_s, zone) + (" *" if record.partial else "")
+        label = span_text(record.period_start_s, record.period_end_s, zone) + (" *" if record.partial else "")
         if several:
             label = f"{tariff.location}: {label}"
         segments = [s for s in charge_segments(record) if cents(s.usd) != 0]
@@ -490,7 +476,7 @@ def _series_section(series: Series, zone: ZoneInfo) -> str:
     for begin, end, label in series.shaded:
         out.append(
             f'<rect class="shade" x="{x(begin):.1f}" y="{top}" width="{max(x(end) - x(begin), 1):.1f}" '
-            f'height="{plot_h}"><title>{_e(label)} ({_e(_when(begin, zone))})</title></rect>'
+            f'height="{plot_h}"><title>{_e(label)} ({_e(local_minute(begin, zone))})</title></rect>'
         )
     path = []
     for index, (start, value) in enumerate(points):
@@ -500,11 +486,12 @@ def _series_section(series: Series, zone: ZoneInfo) -> str:
     for at, label in series.marks:
         out.append(
             f'<line class="mark" x1="{x(at):.1f}" x2="{x(at):.1f}" y1="{top}" y2="{top + plot_h}">'
-            f"<title>{_e(label)} ({_e(_when(at, zone))})</title></line>"
+            f"<title>{_e(label)} ({_e(local_minute(at, zone))})</title></line>"
         )
+    first_label, last_label = _e(local_minute(first, zone)), _e(local_minute(last, zone))
     out.append(
-        f'<text class="axis" x="{left}" y="{height - 8}">{_e(_when(first, zone))}</text>'
-        f'<text class="axis" x="{width - right}" y="{height - 8}" text-anchor="end">{_e(_when(last, zone))}</text>'
+        f'<text class="axis" x="{left}" y="{height - 8}">{first_label}</text>'
+        f'<text class="axis" x="{width - right}" y="{height - 8}" text-anchor="end">{last_label}</text>'
     )
     out.append("</svg>")
     return (
