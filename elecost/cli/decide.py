@@ -10,8 +10,10 @@ import typer
 from elecost.cli.common import (
     CsvOption,
     DbOption,
+    FromOption,
     JsonOption,
     LocationOption,
+    ToOption,
     app,
     check_days,
     check_output,
@@ -361,8 +363,8 @@ def _at(database: "Database", at: str | None) -> int:
 @app.command(rich_help_panel="Decide")
 def export(
     format_: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
-    from_: Annotated[str | None, typer.Option("--from", help="From (ISO; a date is local midnight).")] = None,
-    to: Annotated[str | None, typer.Option("--to", help="To, excluded.")] = None,
+    from_: FromOption = None,
+    to: ToOption = None,
     kind: Annotated[str, typer.Option("--kind", help="costs, bills or all.")] = "all",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --output if it exists.")] = False,

@@ -8,7 +8,9 @@ import typer
 
 from elecost.cli.common import (
     DbOption,
+    FromOption,
     LocationOption,
+    ToOption,
     app,
     database_files,
     days_span,
@@ -37,8 +39,8 @@ if TYPE_CHECKING:
 @app.command(rich_help_panel="Track")
 def report(
     html: Annotated[Path | None, typer.Option("--html", help="Write the report to this HTML file.")] = None,
-    from_: Annotated[str | None, typer.Option("--from", help="From (ISO; a date is local midnight).")] = None,
-    to: Annotated[str | None, typer.Option("--to", help="To, excluded.")] = None,
+    from_: FromOption = None,
+    to: ToOption = None,
     days: Annotated[
         int | None, typer.Option("--days", min=1, help="N days: from --from, else the last N of records [default: 30].")
     ] = None,

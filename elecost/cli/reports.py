@@ -147,8 +147,8 @@ def _client_summary(
 
 @app.command(rich_help_panel="Track")
 def bill(
-    from_: Annotated[str | None, typer.Option("--from", help="From (ISO; a date is local midnight).")] = None,
-    to: Annotated[str | None, typer.Option("--to", help="To, excluded.")] = None,
+    from_: FromOption = None,
+    to: ToOption = None,
     location: LocationOption = None,
     json_out: JsonOption = False,
     csv_out: CsvOption = False,
