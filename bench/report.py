@@ -74,12 +74,13 @@ def _name(miner: int) -> str:
 
 def list_miners(db: Path, miners: int, steps: int) -> None:
     """The inventory, in-process (a thousand `miner add` processes would take minutes)."""
-    from elecost.store import Miner, add_miner, open_db
+    from elecost.store import Miner, add_miners, open_db
 
-    database = open_db(db)
-    for miner, watts in enumerate(plan(miners, steps)[1]):
-        model, hashrate = MODELS[watts]
-        add_miner(database, Miner(_name(miner), "West Texas Site", hashrate, watts, model))
+    listed = [
+        Miner(_name(miner), "West Texas Site", MODELS[watts][1], watts, MODELS[watts][0])
+        for miner, watts in enumerate(plan(miners, steps)[1])
+    ]
+    add_miners(open_db(db), listed)
 
 
 def main() -> None:

@@ -727,7 +727,8 @@ def replace_cost_rows(
     db.copy_rows("cost_lines", LINE_COLUMNS, line_rows)
 
 
-def _dec(value: float) -> Decimal:
+def stored_decimal(value: float) -> Decimal:
+    """A REAL read back from the store as the Decimal it is exactly (its shortest repr)."""
     return Decimal(repr(float(value)))
 
 
@@ -741,11 +742,11 @@ def record_from_row(row: dict[str, Any], lines: list[Line] | None = None) -> Cos
         miner_ip=row["miner_ip"] or None,
         period_start_s=row["period_start_s"],
         period_end_s=row["period_end_s"],
-        energy_kwh=_dec(row["total_kwh"]),
-        peak_power_kw=_dec(row["peak_power_kw"]),
-        energy_cost_usd=_dec(row["energy_cost_usd"]),
-        demand_charge_usd=_dec(row["demand_charge_usd"]),
-        service_charge_usd=_dec(row["service_charge_usd"]),
+        energy_kwh=stored_decimal(row["total_kwh"]),
+        peak_power_kw=stored_decimal(row["peak_power_kw"]),
+        energy_cost_usd=stored_decimal(row["energy_cost_usd"]),
+        demand_charge_usd=stored_decimal(row["demand_charge_usd"]),
+        service_charge_usd=stored_decimal(row["service_charge_usd"]),
         lines=lines or [],
     )
 
@@ -761,7 +762,9 @@ def lines_of(db: Database, cost_ids: Sequence[int]) -> dict[int, list[Line]]:
             f"WHERE l.cost_id IN ({', '.join('?' * len(ids))}) ORDER BY l.cost_id, l.position",
             ids,
         ):
-            out.setdefault(cost_id, []).append(Line(charge, label, _dec(quantity), unit, _dec(usd), part, period, tier))
+            out.setdefault(cost_id, []).append(
+                Line(charge, label, stored_decimal(quantity), unit, stored_decimal(usd), part, period, tier)
+            )
     return out
 
 
@@ -769,29 +772,6 @@ def cost_records(db: Database, rows: Sequence[dict[str, Any]]) -> list[CostRecor
     """Cost rows as records with their lines."""
     lines = lines_of(db, [row["id"] for row in rows])
     return [record_from_row(row, lines.get(row["id"])) for row in rows]
-
-
-def line_totals(
-    db: Database, start_s: int, end_s: int, *, location: str | None = None, miners: bool
-) -> dict[str, list[Line]]:
-    """The lines of the cost rows starting in [start_s, end_s), added up per miner (or per meter
-    location when not `miners`): what a long summary needs, without a record per row."""
-    who = "c.miner_ip" if miners else "c.location"
-    where = "c.miner_ip != ''" if miners else "c.miner_ip = ''"
-    params: list[Any] = [start_s, end_s]
-    if location is not None:
-        where += " AND c.location = ?"
-        params.append(location)
-    out: dict[str, list[Line]] = {}
-    for name, charge, label, unit, part, period, tier, quantity, usd in db.execute(
-        f"SELECT {who}, k.charge, k.label, k.unit, k.part, k.period, k.tier, "
-        "CASE k.unit WHEN 'kW' THEN max(l.quantity) ELSE coalesce(sum(l.quantity), 0) END, coalesce(sum(l.usd), 0) "
-        "FROM costs c NOT INDEXED JOIN cost_lines l ON l.cost_id = c.id JOIN line_kinds k ON k.id = l.kind_id "
-        f"WHERE c.period_start_s >= ? AND c.period_start_s < ? AND {where} GROUP BY {who}, k.id",
-        params,
-    ):
-        out.setdefault(name, []).append(Line(charge, label, _dec(quantity), unit, _dec(usd), part, period, tier))
-    return out
 
 
 def query_cost_rows(
@@ -856,11 +836,6 @@ class Miner:
     host: str | None = None
     port: int | None = None
     client: str | None = None  # the hosting client it belongs to; '' in an update clears it
-
-
-def add_miner(db: Database, miner: Miner) -> None:
-    """Add a miner to the inventory, or update its nameplate data."""
-    add_miners(db, [miner])
 
 
 def add_miners(db: Database, miners: Sequence[Miner], *, keep_listed: bool = False) -> int:

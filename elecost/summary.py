@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from elecost.db import Database
 from elecost.errors import UsageError
 from elecost.rollups import meter_days, miner_line_sums, miner_sums
-from elecost.store import cost_records, cost_totals, query_cost_rows
+from elecost.store import cost_records, cost_totals, query_cost_rows, stored_decimal
 from elecost.tariffs.charges import Line
 from elecost.tariffs.engine import CostRecord, combine
 
@@ -160,7 +160,7 @@ def meter_records(
             records.append(((record.period_start_s, place), record, None))
     for place, day_start, day_end, rate_name, first, last, kwh, peak, energy, demand, service, seconds in days:
         lines = [
-            Line(charge, label, _decimal(quantity), unit, _decimal(usd), part, period, tier)
+            Line(charge, label, stored_decimal(quantity), unit, stored_decimal(usd), part, period, tier)
             for charge, label, unit, part, period, tier, quantity, usd in day_lines.get((place, day_start), [])
         ]
         record = _summed(rate_name, place, None, first, last, (kwh, peak, energy, demand, service), lines)
@@ -168,10 +168,6 @@ def meter_records(
     records.sort(key=lambda item: item[0])
     covered = {index: day for index, (_, _, day) in enumerate(records) if day is not None}
     return [record for _, record, _ in records], covered
-
-
-def _decimal(value: float) -> Decimal:
-    return Decimal(repr(float(value)))
 
 
 def _summed(
@@ -185,7 +181,7 @@ def _summed(
 ) -> CostRecord:
     """A cost record of sums the store added up in floats (rollups, a miner's totals): kWh, peak kW,
     energy, demand and service USD, each exact as the float it is."""
-    kwh, peak, energy, demand, service = (_decimal(amount) for amount in amounts)
+    kwh, peak, energy, demand, service = (stored_decimal(amount) for amount in amounts)
     return CostRecord(
         rate_name=rate_name,
         location=location,
@@ -224,7 +220,7 @@ def miner_totals(
     lines: dict[str, list[Line]] = {}
     sums = miner_line_sums(db, start_s, end_s, location) if with_lines else []
     for name, charge, label, unit, part, period, tier, quantity, usd in sums:
-        line = Line(charge, label, _decimal(quantity), unit, _decimal(usd), part, period, tier)
+        line = Line(charge, label, stored_decimal(quantity), unit, stored_decimal(usd), part, period, tier)
         lines.setdefault(name, []).append(line)
     groups = []
     for row in miner_sums(db, start_s, end_s, location):

@@ -3,7 +3,9 @@ readings, rescaled demand), and a summary read through them equals one read from
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,12 +15,38 @@ from elecost.db import Database
 from elecost.importer import import_readings
 from elecost.record import record_costs
 from elecost.rollups import rebuild_days
-from elecost.store import activate_rate, add_rates, line_totals, open_db
+from elecost.store import activate_rate, add_rates, open_db
 from elecost.summary import miner_totals
+from elecost.tariffs.charges import Line
 from elecost.tariffs.load import load_tariff_file
 from elecost.tariffs.periods import local_days
 
 from conftest import EXAMPLES
+
+
+def line_totals(
+    db: Database, start_s: int, end_s: int, *, location: str | None = None, miners: bool
+) -> dict[str, list[Line]]:
+    """The lines of the cost rows starting in [start_s, end_s), added up per miner (or per meter
+    location when not `miners`) from the rows themselves: what the rollups must give."""
+    who = "c.miner_ip" if miners else "c.location"
+    where = "c.miner_ip != ''" if miners else "c.miner_ip = ''"
+    params: list[Any] = [start_s, end_s]
+    if location is not None:
+        where += " AND c.location = ?"
+        params.append(location)
+    out: dict[str, list[Line]] = {}
+    for name, charge, label, unit, part, period, tier, quantity, usd in db.execute(
+        f"SELECT {who}, k.charge, k.label, k.unit, k.part, k.period, k.tier, "
+        "CASE k.unit WHEN 'kW' THEN max(l.quantity) ELSE coalesce(sum(l.quantity), 0) END, coalesce(sum(l.usd), 0) "
+        "FROM costs c NOT INDEXED JOIN cost_lines l ON l.cost_id = c.id JOIN line_kinds k ON k.id = l.kind_id "
+        f"WHERE c.period_start_s >= ? AND c.period_start_s < ? AND {where} GROUP BY {who}, k.id",
+        params,
+    ):
+        out.setdefault(name, []).append(
+            Line(charge, label, Decimal(repr(float(quantity))), unit, Decimal(repr(float(usd))), part, period, tier)
+        )
+    return out
 
 
 def rollups(db: Database) -> dict[tuple[object, ...], tuple[float, ...]]:
