@@ -122,7 +122,7 @@ class PostgresDatabase(Database):
         return self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
 
     @contextmanager
-    def write_transaction(self) -> Iterator[Database]:
+    def write_transaction(self, *, trusted_keys: bool = False) -> Iterator[Database]:
         outermost = not self.in_transaction
         with self.conn.transaction():
             if outermost:

@@ -7,6 +7,7 @@ transaction is rolled back, so a failed import leaves the database exactly as it
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from elecost.db import Database
 from elecost.errors import InputError, Problem, UsageError
-from elecost.readings import TextOpener, scan_readings
+from elecost.readings import StoreRow, Tally, TextOpener, scan_for_store, scan_readings
 from elecost.store import (
     active_rates,
     mark_dirty,
@@ -60,13 +61,13 @@ def import_readings(
     conflicts: list[tuple[int, int]] = []
     places: set[str] = set()
     fallback: list[str] = []
-    counts = [0, 2**62, -(2**62)]  # rows seen, earliest and latest timestamp
-    with write_transaction(db):
+    tally = Tally()
+    imported: set[int] = set()  # the ids of the miners the files name
+    with write_transaction(db, trusted_keys=True):  # every miner id below is read or made in it
         known = miner_ids(db)
-        ids: dict[tuple[str | None, str], int] = {}  # as the rows name them (location may be None)
 
         def resolve(place: str | None, miner: str) -> int:
-            """Id of a (location, miner) the import meets first; a missing location is resolved once."""
+            """Id of a (location, miner) the import meets; a missing location is resolved once."""
             if place is None:
                 if not fallback:
                     fallback.append(location or only_active_location(db))
@@ -74,31 +75,24 @@ def import_readings(
             else:
                 where = place
             places.add(where)
-            miner_id = known.get((where, miner)) or new_miner_id(db, where, miner)
-            ids[(place, miner)] = miner_id
+            miner_id = known.get((where, miner))
+            if miner_id is None:
+                miner_id = known[(where, miner)] = new_miner_id(db, where, miner)
+            imported.add(miner_id)
             return miner_id
 
-        def rows() -> Iterator[tuple[int, int, float, int | None]]:
-            seen, low, high = 0, counts[1], counts[2]
+        def files() -> Iterator[Iterator[StoreRow]]:
+            """Each file's rows in turn; a file is checked for rows once it has been read."""
             for path in paths:
-                before_file, problems_before = seen, len(problems)
-                for _, timestamp_s, power_w, miner, place, duration_s in scan_readings(
-                    path, timezone, problems, open_text, file_format
-                ):
-                    miner_id = ids.get((place, miner)) or resolve(place, miner)
-                    if timestamp_s < low:
-                        low = timestamp_s
-                    if timestamp_s > high:
-                        high = timestamp_s
-                    seen += 1
-                    yield miner_id, timestamp_s, power_w, duration_s
-                if seen == before_file and len(problems) == problems_before:
+                before_file, problems_before = tally.rows, len(problems)
+                yield scan_for_store(path, timezone, problems, resolve, tally, open_text, file_format)
+                if tally.rows == before_file and len(problems) == problems_before:
                     # A file with no readings and nothing wrong on any line is a mistake, not a no-op.
                     problems.append(Problem(str(path), None, "", "no readings in this file"))
-            counts[:] = [seen, low, high]
 
         before = [_identity(path) for path in paths]
-        written = write_readings(db, rows(), replace=replace_stored, conflicts=conflicts)
+        rows = itertools.chain.from_iterable(files())
+        written = write_readings(db, rows, replace=replace_stored, conflicts=conflicts)
         clashes = (
             _conflict_problems(db, paths, timezone, location, fallback, conflicts, open_text, file_format)
             if conflicts
@@ -114,9 +108,9 @@ def import_readings(
         if problems and not skip_bad:
             raise InputError(problems)
         if written:
-            mark_dirty(db, dict.fromkeys(places, (counts[1], counts[2])))
-            update_spacings(db, set(ids.values()))
-    seen = counts[0]
+            mark_dirty(db, dict.fromkeys(places, (tally.first_s, tally.last_s)))
+            update_spacings(db, imported)
+    seen = tally.rows
     replaced = len(conflicts) if replace_stored else 0
     kept_out = 0 if replace_stored else len(conflicts)
     return ImportResult(written - replaced, seen - written - kept_out, replaced, problems)

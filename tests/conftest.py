@@ -31,6 +31,7 @@ BOTH_BACKENDS = {
     "test_clients",
     "test_store_rows",
     "test_rollup_reads",
+    "test_import_rows",
 } | set(os.environ.get("ELECOST_MORE_BACKENDS", "").split(","))
 
 
