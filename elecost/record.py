@@ -74,7 +74,8 @@ def record_costs(db: Database, since_s: int | None = None, until_s: int | None =
     """
     result = RecordResult()
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    with _without_cycle_collection(), write_transaction(db):
+    # Trusted keys: every line kind id written is read or made in this transaction (line_kind_ids).
+    with _without_cycle_collection(), write_transaction(db, trusted_keys=True):
         result.repriced = take_repriced(db)  # their whole readings span is in `dirty` too
         work = {
             location: (redo_from(db, location, low, high), high) for location, (low, high) in take_dirty(db).items()
