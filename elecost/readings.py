@@ -61,7 +61,7 @@ class Gap:
 Row = tuple[int, int, float, str, "str | None", "int | None"]  # line, timestamp_s, power_w, miner, location, duration_s
 # What the store writes (see `scan_for_store`): miner id, timestamp_s, power_w[, duration_s]. A row
 # without a duration leaves it off, the form the store writes fastest.
-StoreRow = tuple[int, int, float] | tuple[int, int, float, int]
+StoreRow = tuple[int, int, float] | tuple[int, int, float, int | None]
 MinerId = Callable[["str | None", str], int]  # (location or None, miner) -> the miner's id in the store
 
 

@@ -26,6 +26,7 @@ from elecost.tariffs.load import TOP_KEYS, tariff_from_mapping, tariff_to_mappin
 
 if TYPE_CHECKING:
     # The engine and the readings module are imported where used: listing rates needs neither (issue 15).
+    from elecost.readings import StoreRow
     from elecost.tariffs.engine import CostRecord, FloatRow, Prior
     from elecost.tariffs.model import Tariff
     from elecost.tariffs.usage import MilliLoad
@@ -305,26 +306,31 @@ _STAGE = (
     "CREATE TEMPORARY TABLE IF NOT EXISTS readings_in (seq BIGINT NOT NULL, miner_id BIGINT NOT NULL, "
     "timestamp_s BIGINT NOT NULL, power_w DOUBLE PRECISION NOT NULL, duration_s BIGINT) ON COMMIT DELETE ROWS"
 )
-_STAGED_CONFLICTS = (
-    "SELECT s.seq, s.miner_id, s.timestamp_s FROM readings_in s JOIN readings r "
-    "ON r.miner_id = s.miner_id AND r.timestamp_s = s.timestamp_s "
-    "WHERE r.power_w IS DISTINCT FROM s.power_w OR r.duration_s IS DISTINCT FROM s.duration_s"
-)
-_STAGED_UPSERT = (
+# New rows first (a fleet's import is nearly all new rows): then only a chunk some of whose keys
+# were stored already is compared with the stored rows, and the new rows, now stored with their
+# own values, never show as conflicts. Comparing every chunk first, and upserting, took 0.59 s a
+# chunk of 50,000 rows on a 200-miner month; inserting new rows alone 0.36 s.
+_STAGED_INSERT = (
     "INSERT INTO readings (miner_id, timestamp_s, power_w, duration_s) "
     "SELECT miner_id, timestamp_s, power_w, duration_s FROM readings_in ORDER BY miner_id, timestamp_s "
-    "ON CONFLICT (miner_id, timestamp_s) DO UPDATE SET power_w = excluded.power_w, duration_s = excluded.duration_s "
-    f"WHERE {_CHANGED} AND ?"
+    "ON CONFLICT (miner_id, timestamp_s) DO NOTHING"
+)
+_STAGED_DIFFERENT = (
+    "FROM readings_in s JOIN readings r ON r.miner_id = s.miner_id AND r.timestamp_s = s.timestamp_s "
+    "WHERE r.power_w IS DISTINCT FROM s.power_w OR r.duration_s IS DISTINCT FROM s.duration_s"
+)
+_STAGED_CONFLICTS = f"SELECT s.seq, s.miner_id, s.timestamp_s {_STAGED_DIFFERENT}"
+_STAGED_REPLACE = (
+    "UPDATE readings SET power_w = s.power_w, duration_s = s.duration_s FROM readings_in s "
+    "WHERE readings.miner_id = s.miner_id AND readings.timestamp_s = s.timestamp_s "
+    "AND (readings.power_w IS DISTINCT FROM s.power_w OR readings.duration_s IS DISTINCT FROM s.duration_s)"
 )
 STAGE_ROWS = 50_000
 
 
-ReadingRow = tuple[int, int, float] | tuple[int, int, float, int | None]
-
-
 def write_readings(
     db: Database,
-    rows: Iterable[ReadingRow],
+    rows: Iterable[StoreRow],
     *,
     replace: bool,
     conflicts: list[tuple[int, int]],
@@ -354,21 +360,22 @@ def write_readings(
     return written
 
 
-def _timed(row: ReadingRow) -> tuple[int, int, float, int | None]:
+def _timed(row: StoreRow) -> tuple[int, int, float, int | None]:
     """A reading row with its duration, None where it has none."""
     return row if len(row) == 4 else (*row, None)
 
 
 def _write_staged_readings(
     db: Database,
-    rows: Iterable[ReadingRow],
+    rows: Iterable[StoreRow],
     *,
     replace: bool,
     conflicts: list[tuple[int, int]],
 ) -> int:
     """`write_readings` without a SQL-callable Python function, chunk by chunk, with the UPSERT's
-    row-by-row outcome: the keys given once in a chunk are staged, their conflicts selected and
-    the rows upserted in SQL; a key given more than once in a chunk (rare) is settled here, each
+    row-by-row outcome: the keys given once in a chunk are staged and inserted where new, and
+    where some were stored, those stored with other values selected (and with `replace`
+    overwritten) in SQL; a key given more than once in a chunk (rare) is settled here, each
     row against the one before it, starting from the stored row."""
     db.execute(_STAGE)
     written = 0
@@ -382,14 +389,19 @@ def _write_staged_readings(
                 repeated.setdefault(key, [first[key]]).append(seq)
             else:
                 first[key] = seq
-        db.execute("DELETE FROM readings_in")
+        db.execute("TRUNCATE readings_in")
         db.copy_rows(
             "readings_in",
             ("seq", "miner_id", "timestamp_s", "power_w", "duration_s"),
             ((seq, *chunk[seq]) for key, seq in first.items() if key not in repeated),
         )
-        found: list[tuple[int, int, int]] = db.execute(_STAGED_CONFLICTS).fetchall()
-        written += db.execute(_STAGED_UPSERT, [replace]).rowcount
+        inserted = db.execute(_STAGED_INSERT).rowcount
+        written += inserted
+        found: list[tuple[int, int, int]] = []
+        if inserted < len(first) - len(repeated):  # some keys were stored already
+            found = db.execute(_STAGED_CONFLICTS).fetchall()
+            if replace and found:
+                written += db.execute(_STAGED_REPLACE).rowcount
         for key, seqs in repeated.items():
             stored = db.execute(
                 "SELECT power_w, duration_s FROM readings WHERE miner_id = ? AND timestamp_s = ?", key
