@@ -110,3 +110,67 @@ def test_shell_completion_sees_every_command() -> None:
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.split() == ["record", "report", "reconcile", "readings"]
+
+
+# Renders the top-level help with the full app or its outline; argv: "full"|"outline", then Click's args.
+RENDER = """
+import sys
+import typer.main
+from elecost.cli import register
+from elecost.cli.help import outline
+
+app = register()
+typer.main.get_command(outline(app) if sys.argv[1] == "outline" else app)(sys.argv[2:], prog_name="elecost")
+"""
+
+
+def rendered(how: str, args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    result = subprocess.run(
+        [sys.executable, "-c", RENDER, how, *args],
+        env=dict(os.environ, **env),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    return result.returncode, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("columns", ["80", "120"])
+@pytest.mark.parametrize("colour", [False, True])
+@pytest.mark.parametrize("args", [["--help"], []])
+def test_top_level_help_from_the_outline_is_the_full_apps_byte_for_byte(
+    columns: str, colour: bool, args: list[str]
+) -> None:
+    """Typer reads its colour setting when its help module loads: each side runs in its own process."""
+    env = {"COLUMNS": columns, "FORCE_COLOR": "1" if colour else "", "TERM": "xterm-256color"}
+    full = rendered("full", args, env)
+    assert full[0] == (0 if args else 2)
+    assert "calc" in full[1] + full[2] and "Decide" in full[1] + full[2]
+    assert ("\x1b[" in full[1] + full[2]) == colour
+    assert rendered("outline", args, env) == full
+
+
+def test_the_console_script_shows_top_level_help_from_the_outline() -> None:
+    probe = (
+        "import sys, typer.main; sys.argv = ['elecost', '--help']; calls = []; convert = typer.main.get_command\n"
+        "typer.main.get_command = lambda app: calls.append(len(app.registered_groups[0].typer_instance"
+        ".registered_commands)) or convert(app)\n"
+        "from elecost.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    print('groups bare:', calls == [0])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env=dict(os.environ, COLUMNS="120"), capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.endswith("groups bare: True\n"), result.stdout
+    assert rendered("full", ["--help"], {"COLUMNS": "120"})[1] + "groups bare: True\n" == result.stdout
+
+
+def test_the_outline_leaves_the_app_whole() -> None:
+    from elecost.cli.help import outline
+
+    before = command_tree(typer.main.get_command(elecost.cli.app))
+    bare = command_tree(typer.main.get_command(outline(elecost.cli.app)))
+    assert list(bare) == list(before)
+    assert all(sub in (None, {}) for sub in bare.values())
+    assert command_tree(typer.main.get_command(elecost.cli.app)) == before
