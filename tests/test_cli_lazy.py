@@ -174,3 +174,31 @@ def test_the_outline_leaves_the_app_whole() -> None:
     assert list(bare) == list(before)
     assert all(sub in (None, {}) for sub in bare.values())
     assert command_tree(typer.main.get_command(elecost.cli.app)) == before
+
+
+# Prints what Rich makes of text with and without emoji codes, with lean_help's stand-in for
+# Rich's emoji names (argv[1] == "lean") or without, and whether the real names were loaded first.
+EMOJI = """
+import io, sys
+if sys.argv[1] == "lean":
+    from elecost.cli.help import lean_help
+    lean_help()
+from rich.console import Console
+console = Console(file=io.StringIO(), width=60)
+console.print("Database file or postgresql:// URL [default: 30].", markup=False)
+loaded = getattr(sys.modules.get("rich._emoji_codes"), "__file__", None) is not None
+console.print(":smile: a:b: :not_a_name: :thumbs_up-text:")
+from rich.emoji import Emoji
+print(loaded, repr(console.file.getvalue()), Emoji("zap"))
+"""
+
+
+def test_rich_loads_its_emoji_names_only_for_a_code_and_replaces_codes_as_before() -> None:
+    def run(how: str) -> str:
+        result = subprocess.run([sys.executable, "-c", EMOJI, how], capture_output=True, text=True, check=True)
+        return result.stdout
+
+    lean, real = run("lean"), run("real")
+    assert lean.startswith("False ") and real.startswith("True ")
+    assert lean.partition(" ")[2] == real.partition(" ")[2]
+    assert "\U0001f604" in lean  # :smile:

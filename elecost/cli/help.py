@@ -12,10 +12,16 @@ So while Typer's help module loads, `rich.markdown` and `rich.traceback` are sta
 Typer's pretty tracebacks (switched off in elecost) still get the real `rich.traceback`, imported
 on first use. Of Markdown's syntax only `code` spans are read (help texts quote commands so);
 any other (`*x*`, lists, links) is shown as written.
+
+Two more things help does not need: Rich's table of emoji names, loaded on the first string Rich
+prints (`_EmojiTable` loads it on the first `:name:` looked up), and, for the top-level help,
+each command's parameters (`outline`).
 """
 
 import re
 import sys
+from collections.abc import Iterator, Mapping
+from importlib import import_module
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -114,11 +120,44 @@ class _HelpFinder:
         return spec
 
 
+EMOJI_MODULE = "rich._emoji_codes"
+
+
+class _EmojiTable(Mapping[str, str]):
+    """Stands for Rich's table of emoji names (`rich._emoji_codes.EMOJI`, ~3,600 names, ~2 ms to
+    load) until a name is looked up.
+
+    Rich imports the table on the first string it prints, to replace `:name:` codes, but looks a
+    name up only where a string has one; help and tables rarely do. The first lookup loads the
+    real module, which then replaces the stand-in in `sys.modules`."""
+
+    def _table(self) -> Mapping[str, str]:
+        if sys.modules.get(EMOJI_MODULE) is _EMOJI_STAND_IN:
+            del sys.modules[EMOJI_MODULE]
+        table: Mapping[str, str] = import_module(EMOJI_MODULE).EMOJI
+        return table
+
+    def __getitem__(self, name: str) -> str:
+        return self._table()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+
+_EMOJI_STAND_IN = ModuleType(EMOJI_MODULE)
+_EMOJI_STAND_IN.EMOJI = _EmojiTable()  # type: ignore[attr-defined]
+
+
 def lean_help() -> None:
-    """Have Typer's help render prose with `Paragraphs`, and load without a Markdown parser.
+    """Have Typer's help render prose with `Paragraphs`, and load without a Markdown parser; and
+    Rich load its emoji names only if a string printed has one.
 
     Called once, before any help or error is shown; where Typer's help module is already loaded,
     it only gets `Paragraphs`, so help reads the same however it was reached."""
+    sys.modules.setdefault(EMOJI_MODULE, _EMOJI_STAND_IN)
     loaded = sys.modules.get(HELP_MODULE)
     if loaded is not None:
         loaded.Markdown = Paragraphs  # type: ignore[attr-defined]
