@@ -202,3 +202,42 @@ def test_rich_loads_its_emoji_names_only_for_a_code_and_replaces_codes_as_before
     assert lean.startswith("False ") and real.startswith("True ")
     assert lean.partition(" ")[2] == real.partition(" ")[2]
     assert "\U0001f604" in lean  # :smile:
+
+
+def test_the_outline_resolves_names_and_help_as_typer_does_for_every_kind_of_registration() -> None:
+    """Help from a callback's docstring, from add_typer, a hidden or deprecated command, a group
+    added without a name (its commands join its parent's), and a group's own callback."""
+    from elecost.cli.help import outline
+
+    def with_options(count: int = 1, name: str = "x") -> None:
+        """Docstring help, first paragraph.
+
+        Second paragraph."""
+
+    def raw_name_with_underscores(flag: bool = False) -> None:
+        pass
+
+    def group_callback(verbose: bool = False) -> None:
+        """Help of the group from its callback."""
+
+    root = typer.Typer(rich_markup_mode="markdown")
+    root.command(rich_help_panel="One")(with_options)
+    root.command("renamed", help="Explicit help [h].", short_help="Short help.")(raw_name_with_underscores)
+    root.command("old", deprecated=True)(with_options)
+    root.command("secret", hidden=True)(with_options)
+    by_callback = typer.Typer()
+    by_callback.callback()(group_callback)
+    by_callback.command("inner")(with_options)
+    root.add_typer(by_callback, name="grouped", rich_help_panel="Two")
+    nameless = typer.Typer()
+    nameless.command("joined")(with_options)
+    nameless.command("joined-too", help="Joined help.")(raw_name_with_underscores)
+    root.add_typer(nameless)
+    root.add_typer(typer.Typer(help="From the sub-app."), name="empty-ish", deprecated=True)
+
+    for columns in ("80", "120"):
+        full = CliRunner().invoke(root, ["--help"], env={"COLUMNS": columns}, prog_name="toy")
+        bare = CliRunner().invoke(outline(root), ["--help"], env={"COLUMNS": columns}, prog_name="toy")
+        assert full.exit_code == bare.exit_code == 0
+        assert "joined-too" in full.stdout and "Help of the group from its callback." in full.stdout
+        assert bare.stdout == full.stdout
