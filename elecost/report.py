@@ -509,13 +509,13 @@ def budget_table(statuses: Sequence[BudgetStatus]) -> Table:
 
 def export_json(costs: Sequence[CostRecord], bills: Sequence[tuple[Tariff, CostRecord]], zone: ZoneInfo) -> str:
     """Cost rows and bills as one JSON document."""
-    import json
+    from elecost.json_text import indented_json
 
     data = {
         "costs": [record_json(r, zone, exact=True) for r in costs],
         "bills": [record_json(r, ZoneInfo(t.timezone), exact=True) for t, r in bills],
     }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return indented_json(data) + "\n"
 
 
 def export_csv(costs: Sequence[CostRecord], bills: Sequence[tuple[Tariff, CostRecord]], zone: ZoneInfo) -> str:

@@ -87,6 +87,6 @@ def client_csv(summary: ClientSummary, zone: ZoneInfo) -> str:
 
 def client_export_json(summary: ClientSummary, zone: ZoneInfo) -> str:
     """The clients' rows as a JSON list, money to 6 decimals."""
-    import json
+    from elecost.json_text import indented_json
 
-    return json.dumps(client_rows(summary, zone, exact=True), indent=2, ensure_ascii=False) + "\n"
+    return indented_json(client_rows(summary, zone, exact=True)) + "\n"

@@ -103,3 +103,30 @@ def test_startup_benchmark_runs() -> None:
     result = subprocess.run([sys.executable, str(bench), "--repeat", "1"], capture_output=True, text=True, check=True)
     for label in ("the floor", "--help", "--version", "rate list", "rate current", "summary", "calc --power 3000"):
         assert label in result.stdout, result.stdout
+
+
+# As PROBE, and tells whether the cycle collector runs, whether the objects are frozen (the
+# collector skips them as the interpreter exits) and whether Rich's emoji names were loaded.
+GC_PROBE = """
+import atexit, gc, sys
+def report():
+    emoji = sys.modules.get("rich._emoji_codes")
+    sys.stderr.write(f"STATE gc={gc.isenabled()} frozen={gc.get_freeze_count() > 0} emoji={getattr(emoji, '__file__', None) is not None}\\n")
+atexit.register(report)
+sys.argv = ["elecost", *sys.argv[1:]]
+from elecost.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "collecting"),
+    [(("--help",), False), ((), False), (("rate", "list", "--help"), False), (("rate", "list"), True)],
+)
+def test_help_runs_without_the_cycle_collector_or_rich_emoji_names(args: tuple[str, ...], collecting: bool) -> None:
+    """A run that shows help and leaves needs neither; a command keeps the collector as it was."""
+    if collecting:
+        add_flat_tariff()
+    result = subprocess.run([sys.executable, "-c", GC_PROBE, *args], capture_output=True, text=True, check=False)
+    assert result.returncode == (2 if not args else 0), result.stderr
+    assert f"STATE gc={collecting} frozen={not collecting} emoji=False\n" in result.stderr

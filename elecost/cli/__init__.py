@@ -11,6 +11,7 @@ signature on every run, and string annotations are compiled and evaluated twice 
 which doubled that part of start-up (issue 15). Names imported only for type checking are quoted.
 """
 
+import gc
 import os
 import sys
 from importlib import import_module
@@ -69,19 +70,24 @@ def command_modules(args: list[str]) -> tuple[str, ...]:
     """The command modules a run with these arguments needs: those of the command it names, or
     every module where it names none (`elecost`, `elecost --help`) or one not in COMMANDS (so that
     Click's "No such command" lists them all). `--version` alone needs none: it ends in the root."""
+    options, command = _root_options_and_command(args)
+    if "--version" in options and "--help" not in args:
+        return ()
+    return MODULES if command is None else COMMANDS.get(command, MODULES)
+
+
+def _root_options_and_command(args: list[str]) -> tuple[list[str], str | None]:
+    """The root's options (without their values) and the command's name, None where the
+    arguments name none."""
+    options: list[str] = []
     index = 0
     while index < len(args):
         word = args[index]
-        if word in _VALUED_ROOT_OPTIONS:
-            index += 2
-            continue
-        if word.startswith("-"):
-            if word == "--version" and "--help" not in args:
-                return ()
-            index += 1
-            continue
-        return COMMANDS.get(word, MODULES)
-    return MODULES
+        if not word.startswith("-"):
+            return options, word
+        options.append(word)
+        index += 2 if word in _VALUED_ROOT_OPTIONS else 1
+    return options, None
 
 
 def register(modules: tuple[str, ...] = MODULES) -> "typer.Typer":
@@ -96,9 +102,33 @@ def register(modules: tuple[str, ...] = MODULES) -> "typer.Typer":
 
 
 def main() -> None:
-    """Console-script entry point."""
-    completing = any(key.startswith("_ELECOST_COMPLETE") for key in os.environ)
-    register(MODULES if completing else command_modules(sys.argv[1:]))()
+    """Console-script entry point.
+
+    A run that names no command (`elecost --help`, `elecost`) shows the top-level help, which
+    lists the commands without their parameters: it runs on `help.outline` of the app, which
+    skips turning every parameter into a Click parameter (issue 15)."""
+    if any(key.startswith("_ELECOST_COMPLETE") for key in os.environ):
+        register(MODULES)()
+        return
+    args = sys.argv[1:]
+    top_level = _root_options_and_command(args)[1] is None
+    shows_help = top_level or "--help" in args
+    if shows_help:
+        # A run that shows help leaves once it is printed, having written nothing else: the cycle
+        # collector would only walk the objects the imports made, while running (~4 ms of
+        # `elecost --help`) and again as the interpreter exits (~15 ms), unless they are frozen.
+        # Standard streams are flushed at exit all the same.
+        gc.disable()
+    app = register(command_modules(args))
+    if top_level:
+        from elecost.cli.help import outline
+
+        app = outline(app)
+    try:
+        app()
+    finally:
+        if shows_help:
+            gc.freeze()
 
 
 def __getattr__(name: str) -> Any:

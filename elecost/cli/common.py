@@ -127,9 +127,9 @@ def show(renderable: "RenderableType") -> None:
 
 
 def show_json(data: Any) -> None:
-    import json
+    from elecost.json_text import indented_json
 
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(indented_json(data) + "\n")
 
 
 def data_output(json_out: bool, csv_out: bool) -> bool:
