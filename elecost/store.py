@@ -499,7 +499,10 @@ def stored_milli_loads(db: Database, location: str, start_s: int, end_s: int) ->
     return loads
 
 
-SPACING_SAMPLE = 1000  # readings a miner's median spacing is taken over: its latest
+# Readings a miner's median spacing is taken over: its latest, a day of 5-minute readings. Every
+# import reads them again for each miner it touched, so a 10,000-miner site's cron run read ten
+# million rows with 1,000 (3-4 s); the median of a day's spacings is as steady.
+SPACING_SAMPLE = 288
 
 
 def update_spacings(db: Database, miner_ids: Iterable[int]) -> None:
@@ -514,7 +517,10 @@ def update_spacings(db: Database, miner_ids: Iterable[int]) -> None:
                 [miner_id, SPACING_SAMPLE],
             )
         ]
-        db.execute("UPDATE miners SET spacing_s = ? WHERE id = ?", [median_spacing_s(times), miner_id])
+        db.execute(
+            "UPDATE miners SET spacing_s = ?1 WHERE id = ?2 AND spacing_s IS DISTINCT FROM ?1",
+            [median_spacing_s(times), miner_id],
+        )
 
 
 def meter_so_far(db: Database, location: str, period_start_s: int, before_s: int) -> Prior | None:
