@@ -151,3 +151,18 @@ def test_trusted_keys_skip_foreign_key_checks_only_inside_that_transaction(eleco
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     with pytest.raises(Exception, match="FOREIGN KEY"), db.write_transaction():
         db.execute("INSERT INTO readings (miner_id, timestamp_s, power_w) VALUES (999, 0, 1)")
+
+
+@pytest.mark.parametrize("replace", [False, True])
+def test_a_repeated_key_among_other_miners_rows_is_met_in_the_order_given(elecost_db: Path, replace: bool) -> None:
+    # The SQLite write sorts a batch by miner: a miner's own rows must keep their order.
+    db = open_db(elecost_db)
+    with db.write_transaction():
+        a, b = new_miner_id(db, "Site", "a"), new_miner_id(db, "Site", "b")
+        rows = [(b, 0, 1.0), (a, 0, 9.0), (b, 60, 2.0), (a, 0, 5.0), (a, 60, 3.0), (b, 0, 1.0), (a, 0, 7.0)]
+        conflicts: list[tuple[int, int]] = []
+        written = write_readings(db, rows, replace=replace, conflicts=conflicts)
+    assert conflicts == [(a, 0), (a, 0)]
+    assert written == (6 if replace else 4)
+    stored = db.execute("SELECT miner_id, timestamp_s, power_w FROM readings ORDER BY miner_id, timestamp_s")
+    assert [tuple(row) for row in stored] == [(a, 0, 7.0 if replace else 9.0), (a, 60, 3.0), (b, 0, 1.0), (b, 60, 2.0)]
