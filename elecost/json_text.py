@@ -36,8 +36,8 @@ class _Depth:
             chunks = make(None, refuse, encode_basestring, None, ": ", "," + inner, False, False, True)
 
             def encode(value: Any) -> str:
-                text: str = chunks(value, 0)[0]  # one string, in a list
-                return text
+                # A list of strings: one on Python 3.12+, on 3.11 one more per 100,000 pieces.
+                return "".join(chunks(value, 0))
 
             self.encode = encode
 

@@ -87,3 +87,19 @@ def test_without_the_c_encoder_the_text_is_the_same(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(elecost.json_text, "_depths", [])
     value = {"groups": [{"a": 1, "lines": [{"x": "é", "y": 2.5}, {"x": None, "y": True}]}], "n": [1, [2, {}]]}
     assert indented_json(value) == expected(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        list(range(200_000)),  # one flat list, far past the C encoder's 100,000 pieces a chunk
+        [
+            {"miner": f"10.0.{i // 256}.{i % 256}", "kwh": i / 7, "usd": i * 0.01, "on": i % 2 == 0}
+            for i in range(10_000)
+        ],
+        {"groups": [[i, {"a": [i, i + 0.5]}] for i in range(60_000)]},
+    ],
+    ids=["200k ints", "10k flat rows", "60k nested"],
+)
+def test_large_documents_are_written_whole(value: Any) -> None:
+    assert indented_json(value) == json.dumps(value, indent=2, ensure_ascii=False)
