@@ -67,10 +67,8 @@ MinerId = Callable[["str | None", str], int]  # (location or None, miner) -> the
 
 @dataclass
 class Tally:
-    """What `scan_for_store` yielded: how many rows, and the span of their instants.
-
-    The span may reach the instant of a row that was then refused for a bad power: the scan
-    notes each distinct timestamp once, when it first parses it, not each row's."""
+    """What `scan_for_store` yielded: how many rows, and the span of their instants (noted once
+    per distinct timestamp, when a row with it is first taken, not on every row)."""
 
     rows: int = 0
     first_s: int = MAX_S
@@ -223,6 +221,10 @@ def _csv_rows(
             start_line, end_line = end_line + 1, reader.line_num  # a quoted field may run over several lines
             # The common row, checked inline for speed; anything unusual takes the careful path.
             try:
+                watts = float(fields[power])
+                if not 0 <= watts <= MAX_POWER_W or (lasts is not None and fields[lasts]):
+                    raise ValueError(watts)
+                # The power first: a timestamp is kept (and spans the tally) once a row with it passes.
                 stamp = fields[at]
                 timestamp_s = instants.get(stamp)
                 if timestamp_s is None:
@@ -231,9 +233,6 @@ def _csv_rows(
                         instants.clear()
                     instants[stamp] = timestamp_s
                     first_s, last_s = min(first_s, timestamp_s), max(last_s, timestamp_s)
-                watts = float(fields[power])
-                if not 0 <= watts <= MAX_POWER_W or (lasts is not None and fields[lasts]):
-                    raise ValueError(watts)
                 if store is None:
                     yield (
                         start_line,

@@ -82,10 +82,9 @@ def test_rows_for_the_store_are_the_scans_rows_reshaped(
     assert got == expected
     assert store_problems == plain_problems
     assert tally.rows == len(expected)
-    if expected:
-        # The span holds every row's instant; at most a refused row's instant widens it.
+    if expected:  # the span of the rows taken, exactly: a refused row's instant stays out
         instants = [row[1] for row in expected]
-        assert tally.first_s <= min(instants) and tally.last_s >= max(instants)
+        assert (tally.first_s, tally.last_s) == (min(instants), max(instants))
 
 
 def test_a_fleet_file_is_tallied_with_its_exact_span(tmp_path: Path) -> None:
