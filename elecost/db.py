@@ -81,7 +81,8 @@ class Database(ABC):
         rolls back on any error. Inside an open transaction it is a savepoint of it.
 
         `trusted_keys`: the caller writes only ids it read in this transaction, so a back end may
-        skip checking each row's foreign keys (SQLite's check was a tenth of a fleet import)."""
+        skip checking each row's foreign keys (SQLite's check was a tenth of a fleet import).
+        Only the outermost transaction can: a savepoint keeps the checks its transaction has."""
 
     @abstractmethod
     def close(self) -> None:
@@ -153,11 +154,11 @@ class SQLiteDatabase(Database):
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self
-            except BaseException:
+                self.conn.execute("COMMIT")
+            except BaseException:  # the block's error, or the commit's (a full disk): nothing stays open
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 raise
-            self.conn.execute("COMMIT")
         finally:
             if trusted_keys:
                 self.conn.execute("PRAGMA foreign_keys = ON")

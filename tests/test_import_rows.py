@@ -165,3 +165,13 @@ def test_a_repeated_key_among_other_miners_rows_is_met_in_the_order_given(elecos
     assert written == (6 if replace else 4)
     stored = db.execute("SELECT miner_id, timestamp_s, power_w FROM readings ORDER BY miner_id, timestamp_s")
     assert [tuple(row) for row in stored] == [(a, 0, 7.0 if replace else 9.0), (a, 60, 3.0), (b, 0, 1.0), (b, 60, 2.0)]
+
+
+@pytest.mark.sqlite_only
+def test_a_commit_that_fails_leaves_no_transaction_open(elecost_db: Path) -> None:
+    db = open_db(elecost_db)
+    with pytest.raises(Exception, match="FOREIGN KEY"), db.write_transaction():
+        db.execute("PRAGMA defer_foreign_keys = ON")  # the check moves to COMMIT, which then fails
+        db.execute("INSERT INTO readings (miner_id, timestamp_s, power_w) VALUES (999, 0, 1)")
+    assert not db.in_transaction
+    assert db.execute("SELECT count(*) FROM readings").fetchone()[0] == 0
