@@ -290,7 +290,7 @@ def new_miner_id(db: Database, location: str, name: str) -> int:
 # (--replace) or keep: one pass, the fastest import (the staged form below, run on SQLite, took
 # ~20% longer: 2.09 s against 1.72 s for 431,736 new rows, 2.03 s against 1.61 s for them again).
 # PostgreSQL has no per-connection Python functions: there a chunk of rows is copied to a staging
-# table, its conflicts selected, then upserted.
+# table and inserted where new; only a chunk that met stored keys is compared with them (below).
 _CHANGED = (
     "(readings.power_w IS DISTINCT FROM excluded.power_w OR readings.duration_s IS DISTINCT FROM excluded.duration_s)"
 )

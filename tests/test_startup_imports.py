@@ -130,3 +130,23 @@ def test_help_runs_without_the_cycle_collector_or_rich_emoji_names(args: tuple[s
     result = subprocess.run([sys.executable, "-c", GC_PROBE, *args], capture_output=True, text=True, check=False)
     assert result.returncode == (2 if not args else 0), result.stderr
     assert f"STATE gc={collecting} frozen={not collecting} emoji=False\n" in result.stderr
+
+
+def test_a_command_given_help_as_an_options_value_runs_with_the_collector(tmp_path: Path) -> None:
+    """`--help` as a value (here a location named so) is taken for a help run at first; the
+    command then runs, gets the collector back and is not frozen."""
+    readings = tmp_path / "r.csv"
+    readings.write_text("timestamp,power_w\n2026-05-04T00:00:00Z,3000\n2026-05-04T00:05:00Z,3000\n")
+    args = ("readings", "import", str(readings), "--location", "--help")
+    result = subprocess.run([sys.executable, "-c", GC_PROBE, *args], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "imported 2 new readings" in result.stderr
+    assert "STATE gc=True frozen=False" in result.stderr
+
+
+def test_help_before_a_command_is_the_root_help() -> None:
+    def run(*args: str) -> str:
+        result = subprocess.run([sys.executable, "-m", "elecost", *args], capture_output=True, text=True, check=True)
+        return result.stdout
+
+    assert run("--help", "rate") == run("--help")

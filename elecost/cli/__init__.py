@@ -73,7 +73,7 @@ def command_modules(args: list[str]) -> tuple[str, ...]:
     options, command = _root_options_and_command(args)
     if "--version" in options and "--help" not in args:
         return ()
-    return MODULES if command is None else COMMANDS.get(command, MODULES)
+    return MODULES if command is None or "--help" in options else COMMANDS.get(command, MODULES)
 
 
 def _root_options_and_command(args: list[str]) -> tuple[list[str], str | None]:
@@ -111,13 +111,16 @@ def main() -> None:
         register(MODULES)()
         return
     args = sys.argv[1:]
-    top_level = _root_options_and_command(args)[1] is None
+    options, command = _root_options_and_command(args)
+    top_level = command is None or "--help" in options  # `elecost --help rate` is the root's help too
     shows_help = top_level or "--help" in args
     if shows_help:
         # A run that shows help leaves once it is printed, having written nothing else: the cycle
         # collector would only walk the objects the imports made, while running (~4 ms of
         # `elecost --help`) and again as the interpreter exits (~15 ms), unless they are frozen.
-        # Standard streams are flushed at exit all the same.
+        # Standard streams are flushed at exit all the same. A run taken for help that turns out
+        # to run a command (`--help` as an option's value) gets the collector back from
+        # `common.exit_codes`, which every command enters, and is not frozen.
         gc.disable()
     app = register(command_modules(args))
     if top_level:
@@ -127,7 +130,7 @@ def main() -> None:
     try:
         app()
     finally:
-        if shows_help:
+        if shows_help and not gc.isenabled():
             gc.freeze()
 
 

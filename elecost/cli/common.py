@@ -158,11 +158,16 @@ def note(message: str) -> None:
 
 @contextmanager
 def exit_codes() -> Iterator[None]:
-    """Turn the core's exceptions into messages on stderr and the contract's exit codes."""
+    """Turn the core's exceptions into messages on stderr and the contract's exit codes.
+
+    Every command runs inside it, so it also gives the cycle collector back to a run that
+    `elecost.cli.main` took for a help run (see there)."""
+    import gc
     import sqlite3
 
     from elecost.errors import CheckFailed, InputError, UsageError
 
+    gc.enable()
     try:
         yield
     except InputError as exc:

@@ -170,7 +170,7 @@ def outline(app: "typer.Typer") -> "typer.Typer":
     name, help, panel and flags, but no parameters and no subcommands.
 
     Before Click can print any help, Typer turns every parameter of every command into a Click
-    parameter (~10 ms for elecost's ~80 commands, a quarter of `elecost --help`; issue 15), while
+    parameter (~10 ms for elecost's ~90 command and callback signatures, a quarter of `elecost --help`; issue 15), while
     the top-level help lists only names and first lines. The stand-ins keep each registration
     (name, help, panel, hidden, deprecated) and swap the function for one without parameters, and
     go through the same Typer functions as the real commands, so names and help are resolved
