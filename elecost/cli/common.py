@@ -96,7 +96,10 @@ def _root(
         Path | None,
         typer.Option(
             "--db",
-            help="Database file or postgresql:// URL for any command [default: $ELECOST_DB].",
+            help=(
+                "Database file or postgresql:// URL for any command "
+                "[default: $ELECOST_DB, else elecost.db in your data directory]."
+            ),
             parser=_db_value,
             metavar="<path|url>",
         ),
