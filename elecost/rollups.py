@@ -377,9 +377,15 @@ def _places(db: Database, location: str | None) -> list[str]:
     return sorted(places)
 
 
-def _parts(db: Database, start_s: int, end_s: int, location: str | None) -> tuple[str, list[Any]]:
-    """VALUES lists of the whole days' spans and of the edge spans, as `spans(place, first, last)` and
-    `edges(place, first, last)` (never empty: SQLite has no empty VALUES, and no location is '').
+def _parts(
+    db: Database, start_s: int, end_s: int, location: str | None, days_select: str, edges_select: str
+) -> tuple[str, list[Any]]:
+    """`WITH` the whole days' spans and the edge spans, as `spans(place, first, last)` and
+    `edges(place, first, last)` (never empty: SQLite has no empty VALUES, and no location is ''),
+    and `parts`: `days_select` (rollups joined to `spans`), then `edges_select` (rows joined to
+    `edges`) where a span has edges. A summary of whole days, the usual one, has none, and a single
+    select is read in place where a union goes through a co-routine (a fleet-month by miner: 30 ms
+    -> 22 ms).
 
     The edges join cost rows by time: `+c.location` keeps SQLite off the (location, ...) index,
     through which it would read every row of the location."""
@@ -388,31 +394,40 @@ def _parts(db: Database, start_s: int, end_s: int, location: str | None) -> tupl
     for place in _places(db, location):
         if place in days:
             first, last = days[place]
-            edges += [(place, start_s, first), (place, last, end_s)]
+            edges += [(place, low, high) for low, high in ((start_s, first), (last, end_s)) if high > low]
         else:
             edges.append((place, start_s, end_s))
+    rows = f" UNION ALL {edges_select}" if edges else ""
     spans = [(place, first, last) for place, (first, last) in days.items()] or [("", 0, 0)]
     edges = edges or [("", 0, 0)]
     values = ", ".join("(?, ?, ?)" for _ in spans), ", ".join("(?, ?, ?)" for _ in edges)
-    sql = f"WITH spans(place, first, last) AS (VALUES {values[0]}), edges(place, first, last) AS (VALUES {values[1]})"
+    sql = (
+        f"WITH spans(place, first, last) AS (VALUES {values[0]}), edges(place, first, last) AS (VALUES {values[1]}), "
+        f"parts AS ({days_select}{rows})"
+    )
     return sql, [value for row in [*spans, *edges] for value in row]
 
 
 def miner_sums(db: Database, start_s: int, end_s: int, location: str | None) -> list[tuple[Any, ...]]:
     """Per miner (and '(site overhead)'), over [start_s, end_s): (miner, rate, location, first, last, kWh, peak kW,
     energy, demand, service USD) from the whole days' rollups and the edge hours' rows."""
-    with_spans, params = _parts(db, start_s, end_s, location)
-    sql = (
-        f"{with_spans}, parts AS ("
+    with_parts, params = _parts(
+        db,
+        start_s,
+        end_s,
+        location,
         "SELECT d.miner_ip AS miner_ip, d.rate_name AS rate_name, d.location AS location, d.first_s AS first_s, "
         "d.last_s AS last_s, d.total_kwh AS kwh, d.peak_power_kw AS peak, d.energy_cost_usd AS energy, "
         "d.demand_charge_usd AS demand, d.service_charge_usd AS service "
         "FROM spans s JOIN cost_days d ON d.location = s.place AND d.day_start_s >= s.first "
-        "AND d.day_start_s < s.last WHERE d.miner_ip != '' "
-        "UNION ALL SELECT c.miner_ip, c.rate_name, c.location, c.period_start_s, c.period_end_s, c.total_kwh, "
+        "AND d.day_start_s < s.last WHERE d.miner_ip != ''",
+        "SELECT c.miner_ip, c.rate_name, c.location, c.period_start_s, c.period_end_s, c.total_kwh, "
         "c.peak_power_kw, c.energy_cost_usd, c.demand_charge_usd, c.service_charge_usd FROM edges e "
         "JOIN costs c ON +c.location = e.place AND c.period_start_s >= e.first AND c.period_start_s < e.last "
-        "WHERE c.miner_ip != '') "
+        "WHERE c.miner_ip != ''",
+    )
+    sql = (
+        f"{with_parts} "
         "SELECT miner_ip, min(rate_name), min(location), min(first_s), max(last_s), coalesce(sum(kwh), 0), max(peak), "
         "coalesce(sum(energy), 0), coalesce(sum(demand), 0), coalesce(sum(service), 0) FROM parts "
         "GROUP BY miner_ip ORDER BY miner_ip"
@@ -423,16 +438,21 @@ def miner_sums(db: Database, start_s: int, end_s: int, location: str | None) -> 
 def miner_costs(db: Database, start_s: int, end_s: int) -> dict[tuple[str, str], tuple[float, int, float]]:
     """Per (location, miner) over [start_s, end_s): total cost [USD], covered seconds and kWh; whole days
     from the rollups, edge hours from the rows. One query for a fleet, not two per miner."""
-    with_spans, params = _parts(db, start_s, end_s, None)
-    sql = (
-        f"{with_spans}, parts AS ("
+    with_parts, params = _parts(
+        db,
+        start_s,
+        end_s,
+        None,
         "SELECT d.location AS location, d.miner_ip AS miner_ip, "
         "d.energy_cost_usd + d.demand_charge_usd + d.service_charge_usd AS usd, d.covered_s AS covered, "
         "d.total_kwh AS kwh FROM spans s JOIN cost_days d ON d.location = s.place AND d.day_start_s >= s.first "
-        "AND d.day_start_s < s.last WHERE d.miner_ip != '' "
-        "UNION ALL SELECT c.location, c.miner_ip, c.total_cost_usd, c.period_end_s - c.period_start_s, c.total_kwh "
+        "AND d.day_start_s < s.last WHERE d.miner_ip != ''",
+        "SELECT c.location, c.miner_ip, c.total_cost_usd, c.period_end_s - c.period_start_s, c.total_kwh "
         "FROM edges e JOIN costs c ON c.location || '' = e.place AND c.period_start_s >= e.first "
-        "AND c.period_start_s < e.last WHERE c.miner_ip != '') "
+        "AND c.period_start_s < e.last WHERE c.miner_ip != ''",
+    )
+    sql = (
+        f"{with_parts} "
         "SELECT location, miner_ip, sum(usd), sum(covered), sum(kwh) FROM parts GROUP BY location, miner_ip"
     )
     return {(place, miner): (usd, int(covered), kwh) for place, miner, usd, covered, kwh in db.execute(sql, params)}
@@ -441,15 +461,20 @@ def miner_costs(db: Database, start_s: int, end_s: int) -> dict[tuple[str, str],
 def miner_line_sums(db: Database, start_s: int, end_s: int, location: str | None) -> list[tuple[Any, ...]]:
     """Per miner and line kind over [start_s, end_s): (miner, charge, label, unit, part, period, tier, quantity,
     usd), kW quantities the highest, others added up; whole days from rollups, edge hours from rows."""
-    with_spans, params = _parts(db, start_s, end_s, location)
-    sql = (
-        f"{with_spans}, parts AS ("
+    with_parts, params = _parts(
+        db,
+        start_s,
+        end_s,
+        location,
         "SELECT d.miner_ip AS miner_ip, d.kind_id AS kind_id, d.quantity AS quantity, d.usd AS usd "
         "FROM spans s JOIN cost_day_lines d ON d.location = s.place AND d.day_start_s >= s.first "
-        "AND d.day_start_s < s.last WHERE d.miner_ip != '' "
-        "UNION ALL SELECT c.miner_ip, l.kind_id, l.quantity, l.usd FROM edges e "
+        "AND d.day_start_s < s.last WHERE d.miner_ip != ''",
+        "SELECT c.miner_ip, l.kind_id, l.quantity, l.usd FROM edges e "
         "JOIN costs c ON +c.location = e.place AND c.period_start_s >= e.first AND c.period_start_s < e.last "
-        "JOIN cost_lines l ON l.cost_id = c.id WHERE c.miner_ip != ''), "
+        "JOIN cost_lines l ON l.cost_id = c.id WHERE c.miner_ip != ''",
+    )
+    sql = (
+        f"{with_parts}, "
         # Grouped before the kinds are joined: a fleet-month is 120,000 day lines, 5,000 sums (115 -> 70 ms).
         "sums AS (SELECT miner_ip, kind_id, coalesce(sum(quantity), 0) AS total, max(quantity) AS highest, "
         "coalesce(sum(usd), 0) AS usd FROM parts GROUP BY miner_ip, kind_id) "
