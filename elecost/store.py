@@ -327,7 +327,9 @@ _STAGED_REPLACE = (
     "AND (readings.power_w IS DISTINCT FROM s.power_w OR readings.duration_s IS DISTINCT FROM s.duration_s)"
 )
 STAGE_ROWS = 50_000
-SORTED_ROWS = 100_000  # rows of an import sorted by miner at a time (SQLite)
+# Rows of an import sorted by miner at a time (SQLite): enough for tens of rows per miner at
+# 10,000 miners (a 10,000-miner month: 305 s with 100,000, 240 s with 500,000; peak RSS 113 -> 199 MB).
+SORTED_ROWS = 500_000
 _MINER = operator.itemgetter(0)
 
 
