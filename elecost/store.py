@@ -291,9 +291,15 @@ def new_miner_id(db: Database, location: str, name: str) -> int:
 # ~20% longer: 2.09 s against 1.72 s for 431,736 new rows, 2.03 s against 1.61 s for them again).
 # PostgreSQL has no per-connection Python functions: there a chunk of rows is copied to a staging
 # table and inserted where new; only a chunk that met stored keys is compared with them (below).
-_CHANGED = (
-    "(readings.power_w IS DISTINCT FROM excluded.power_w OR readings.duration_s IS DISTINCT FROM excluded.duration_s)"
-)
+def _differs(stored: str, given: str) -> str:
+    """SQL: the stored reading `stored` has other values than the given one `given` (a conflict)."""
+    return (
+        f"({stored}.power_w IS DISTINCT FROM {given}.power_w "
+        f"OR {stored}.duration_s IS DISTINCT FROM {given}.duration_s)"
+    )
+
+
+_CHANGED = _differs("readings", "excluded")
 _UPSERT = (
     "INSERT INTO readings (miner_id, timestamp_s, power_w, duration_s) VALUES (?, ?, ?, {duration}) "
     "ON CONFLICT (miner_id, timestamp_s) DO UPDATE SET power_w = excluded.power_w, duration_s = excluded.duration_s "
@@ -318,13 +324,13 @@ _STAGED_INSERT = (
 )
 _STAGED_DIFFERENT = (
     "FROM readings_in s JOIN readings r ON r.miner_id = s.miner_id AND r.timestamp_s = s.timestamp_s "
-    "WHERE r.power_w IS DISTINCT FROM s.power_w OR r.duration_s IS DISTINCT FROM s.duration_s"
+    f"WHERE {_differs('r', 's')}"
 )
 _STAGED_CONFLICTS = f"SELECT s.seq, s.miner_id, s.timestamp_s {_STAGED_DIFFERENT}"
 _STAGED_REPLACE = (
     "UPDATE readings SET power_w = s.power_w, duration_s = s.duration_s FROM readings_in s "
     "WHERE readings.miner_id = s.miner_id AND readings.timestamp_s = s.timestamp_s "
-    "AND (readings.power_w IS DISTINCT FROM s.power_w OR readings.duration_s IS DISTINCT FROM s.duration_s)"
+    f"AND {_differs('readings', 's')}"
 )
 STAGE_ROWS = 50_000
 # Rows of an import sorted by miner at a time (SQLite): enough for tens of rows per miner at

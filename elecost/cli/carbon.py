@@ -88,7 +88,7 @@ def carbon_list(
     with exit_codes():
         wants_data = data_output(json_out, csv_out)
         database = open_database(db)
-        time_zone = zone_option(timezone) or report_zone(database, None)
+        time_zone = report_zone(database, None, timezone)
         summaries = zone_summaries(database)
         bindings = location_zones(database)
         if wants_data:
@@ -118,7 +118,7 @@ def carbon_show(
     with exit_codes():
         wants_data = data_output(json_out, csv_out)
         database = open_database(db)
-        time_zone = zone_option(timezone) or report_zone(database, None)
+        time_zone = report_zone(database, None, timezone)
         series = {s.zone: s for s in zone_summaries(database)}
         listed = ", ".join(series) or "none yet"
         if zone is None:

@@ -376,11 +376,16 @@ def report_gaps(gaps: "list[Gap]", zone: "ZoneInfo") -> None:
         note(f"warning: {len(gaps) - 20} more gaps not shown")
 
 
-def report_zone(database: "Database", location: str | None) -> "ZoneInfo":
-    """The zone dates are read and shown in: the location's active rate's, else UTC."""
+def report_zone(database: "Database", location: str | None, timezone: str | None = None) -> "ZoneInfo":
+    """The zone dates are read and shown in: `timezone` (a command's --timezone) where given, else
+    the location's active rate's, else UTC."""
     from zoneinfo import ZoneInfo
 
     from elecost.store import active_rates
+
+    chosen = zone_option(timezone)
+    if chosen is not None:
+        return chosen
 
     rates = active_rates(database)
     if location is not None and location in rates:

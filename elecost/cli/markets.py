@@ -93,7 +93,7 @@ def prices_list(
     with exit_codes():
         wants_data = data_output(json_out, csv_out)
         database = open_database(db)
-        zone = zone_option(timezone) or report_zone(database, None)
+        zone = report_zone(database, None, timezone)
         summaries = market_summaries(database)
         if wants_data:
             show_data(markets_json(summaries, zone), csv_out)
@@ -119,7 +119,7 @@ def prices_show(
     with exit_codes():
         wants_data = data_output(json_out, csv_out)
         database = open_database(db)
-        zone = zone_option(timezone) or report_zone(database, None)
+        zone = report_zone(database, None, timezone)
         last = priced_until(database, market)
         if last is None:
             raise UsageError(f"no prices for market {market!r} (markets: {', '.join(markets(database)) or 'none yet'})")
@@ -170,7 +170,7 @@ def peaks_show(
         wants_data = data_output(json_out, csv_out)
         database = open_database(db)
         place = site_location(database, location)
-        zone = zone_option(timezone) or report_zone(database, place)
+        zone = report_zone(database, place, timezone)
         peaks = peak_loads(database, place, name)
         charges = usd_per_month(peaks, coincident_peak_usd_per_kw(database, place), zone)
         if wants_data:
@@ -249,7 +249,7 @@ def curtail_against_prices(
     from elecost.store import list_miners
 
     place = site_location(database, location)
-    zone = zone_option(timezone) or report_zone(database, place)
+    zone = report_zone(database, place, timezone)
     fleet = fleet_of(list_miners(database, place))
     if not fleet:
         raise UsageError(
