@@ -199,8 +199,11 @@ def _record_period(
     # The days to rebuild end with the later of the rows replaced and the new ones, not at `up_to`
     # (the billing period's end): a cron run touches one day, not the rest of the month.
     last = max([rows_end(db, location, hour, up_to) or hour, *(record.period_end_s for record in records[-1:])])
-    with days_redone(db, location, local_days(zone, changed_from, last), changed_from, last):
-        replace_cost_rows(db, location, hour, up_to, records, period_start, rate_id, now, miner_rows, tariff.name)
+    days = local_days(zone, changed_from, last)
+    with days_redone(db, location, days, changed_from, last, (hour, up_to)) as written:
+        written.append(
+            replace_cost_rows(db, location, hour, up_to, records, period_start, rate_id, now, miner_rows, tariff.name)
+        )
     return len(records) + len(miner_rows)
 
 

@@ -12,11 +12,13 @@ tables of migration 009.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from elecost.db import Database
+from elecost.store import COST_COLUMNS, WrittenRows
 
 _DAY_ROWS = (
     "INSERT INTO cost_days (location, day_start_s, miner_ip, day_end_s, first_s, last_s, covered_s, rate_name, "
@@ -43,15 +45,21 @@ def rebuild_days(db: Database, location: str, days: Iterable[tuple[int, int]]) -
     its repricing rebuilds every day)."""
     for day_start, day_end in days:
         args = [location, day_start, day_end]
-        overlapping = "location = ?1 AND day_start_s < ?3 AND day_end_s > ?2"
-        db.execute(
-            "DELETE FROM cost_day_lines WHERE (location, day_start_s) IN "
-            f"(SELECT location, day_start_s FROM cost_days WHERE {overlapping})",
-            args,
-        )
-        db.execute(f"DELETE FROM cost_days WHERE {overlapping}", args)
+        _clear_day(db, location, day_start, day_end)
         db.execute(_DAY_ROWS, args)
         db.execute(_DAY_LINES, args)
+
+
+def _clear_day(db: Database, location: str, day_start: int, day_end: int) -> None:
+    """Drop a location's rollups overlapping a local day."""
+    args = [location, day_start, day_end]
+    overlapping = "location = ?1 AND day_start_s < ?3 AND day_end_s > ?2"
+    db.execute(
+        "DELETE FROM cost_day_lines WHERE (location, day_start_s) IN "
+        f"(SELECT location, day_start_s FROM cost_days WHERE {overlapping})",
+        args,
+    )
+    db.execute(f"DELETE FROM cost_days WHERE {overlapping}", args)
 
 
 # One day's rollup values of a miner, in this order (as `cost_days` holds them after the key).
@@ -61,6 +69,68 @@ _DAY_COLUMNS = (
     "first_s, last_s, covered_s, rate_name, total_kwh, peak_power_kw, energy_cost_usd, demand_charge_usd, "
     "service_charge_usd"
 )
+# Where a written cost row holds what a day's rollup takes from it.
+_START, _END, _MINER = (COST_COLUMNS.index(column) for column in ("period_start_s", "period_end_s", "miner_ip"))
+_ROW_SUMMED = [COST_COLUMNS.index(column) for column in _DAY_COLUMNS.split(", ")[3:]]  # rate_name on
+_RATE_AT, _KWH_AT, _PEAK_AT, _ENERGY_AT, _DEMAND_AT, _SERVICE_AT = _ROW_SUMMED
+
+
+def roll_up_written(db: Database, location: str, days: Sequence[tuple[int, int]], written: WrittenRows) -> None:
+    """Write a location's rollups of local days whose every cost row was just written (`written`, as the
+    store wrote them; caller's transaction): `_DAY_ROWS` and `_DAY_LINES` worked out from the rows in
+    hand instead of read back. A fleet-month's 720,000 rows and two million lines took 4 s to read and
+    group again, 1 s here. Rows starting outside `days` are left out."""
+    if not days:
+        return
+    starts = [start for start, _ in days]
+    ends = [end for _, end in days]
+    kw_kinds = {row[0] for row in db.execute("SELECT id FROM line_kinds WHERE unit = 'kW'")}
+    sums: dict[tuple[int, str], list[Any]] = {}  # (day index, miner) -> the `_DAY_COLUMNS` values
+    key_of: dict[int, tuple[int, str]] = {}  # cost id -> its (day index, miner)
+    for row in written.rows:
+        start, end = row[_START], row[_END]
+        index = bisect_right(starts, start) - 1
+        if index < 0 or start >= ends[index]:
+            continue
+        key = key_of[row[0]] = (index, row[_MINER])
+        day = sums.get(key)
+        if day is None:
+            sums[key] = [start, end, end - start, *(row[column] for column in _ROW_SUMMED)]
+            continue
+        day[_FIRST] = min(day[_FIRST], start)
+        day[_LAST] = max(day[_LAST], end)
+        day[_COVERED] += end - start
+        day[_RATE] = min(day[_RATE], row[_RATE_AT])
+        day[_KWH] += row[_KWH_AT]
+        day[_PEAK] = max(day[_PEAK], row[_PEAK_AT])
+        day[_ENERGY] += row[_ENERGY_AT]
+        day[_DEMAND] += row[_DEMAND_AT]
+        day[_SERVICE] += row[_SERVICE_AT]
+    lines: dict[tuple[tuple[int, str], int], list[float]] = {}  # ((day index, miner), kind) -> quantity, usd
+    for cost_id, _, kind, quantity, usd in written.lines:
+        day_key = key_of.get(cost_id)
+        if day_key is None:
+            continue
+        line = lines.get((day_key, kind))
+        if line is None:
+            lines[(day_key, kind)] = [quantity, usd]
+            continue
+        line[0] = max(line[0], quantity) if kind in kw_kinds else line[0] + quantity
+        line[1] += usd
+    for day_start, day_end in days:
+        _clear_day(db, location, day_start, day_end)
+    db.copy_rows(
+        "cost_days",
+        ("location", "day_start_s", "miner_ip", "day_end_s", *_DAY_COLUMNS.split(", ")),
+        [(location, starts[index], miner, ends[index], *day) for (index, miner), day in sums.items()],
+    )
+    db.copy_rows(
+        "cost_day_lines",
+        ("location", "day_start_s", "miner_ip", "kind_id", "quantity", "usd"),
+        [(location, starts[index], miner, kind, *line) for ((index, miner), kind), line in lines.items()],
+    )
+
+
 # The rows starting in [?, ?) of a location, per miner, and their lines per miner and kind. The location
 # is compared as an expression so SQLite walks the time index (a redo's rows), not the location's rows.
 _PART_ROWS = (
@@ -99,23 +169,31 @@ _Lines = dict[tuple[str, int], tuple[float, float, float]]  # (miner, kind) -> (
 
 
 @contextmanager
-def days_redone(db: Database, location: str, days: Iterable[tuple[int, int]], from_s: int, to_s: int) -> Iterator[None]:
+def days_redone(
+    db: Database, location: str, days: Iterable[tuple[int, int]], from_s: int, to_s: int, replaced: tuple[int, int]
+) -> Iterator[list[WrittenRows]]:
     """Keep a location's rollups of `days` (the local days [start_s, end_s) holding [from_s, to_s)) right
-    while the block replaces its cost rows from `from_s` on (caller's transaction).
+    while the block replaces its cost rows from `from_s` on (caller's transaction). The block puts the
+    rows it wrote in the list it is given; every row starting in `replaced` is one of them.
 
     The first day, when the redo starts late in it (the hours before outweigh those redone), is patched:
-    its rows from `from_s` are summed before and after the block. Every other day is rebuilt from its rows.
+    its rows from `from_s` are summed before and after the block. A day inside `replaced` is rolled up
+    from the rows written. Every other day is rebuilt from its rows.
     """
     spans = list(days)
     first = spans[0] if spans and spans[0][0] < from_s else None
     if first is not None and min(first[1], to_s) - from_s > from_s - first[0]:
         first = None
     before = _part(db, location, from_s, first[1]) if first is not None else None
-    yield
-    if first is None or before is None or not _patch(db, location, first, from_s, before):
-        rebuild_days(db, location, spans)
-    else:
-        rebuild_days(db, location, spans[1:])
+    written: list[WrittenRows] = []
+    yield written
+    if first is not None and before is not None and _patch(db, location, first, from_s, before):
+        spans = spans[1:]
+    low, high = replaced
+    inside = [day for day in spans if low <= day[0] and day[1] <= high] if len(written) == 1 else []
+    rebuild_days(db, location, [day for day in spans if day not in inside])
+    if inside:
+        roll_up_written(db, location, inside, written[0])
 
 
 def _part(db: Database, location: str, start_s: int, end_s: int) -> tuple[dict[str, _Row], _Lines]:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from elecost.db import Database, SQLiteDatabase, is_url
 from elecost.errors import InputError, Problem, UsageError
@@ -663,6 +663,14 @@ COST_COLUMNS = (
 LINE_COLUMNS = ("cost_id", "position", "kind_id", "quantity", "usd")
 
 
+class WrittenRows(NamedTuple):
+    """Cost rows as `replace_cost_rows` wrote them (values in `COST_COLUMNS` order) and their lines
+    (`LINE_COLUMNS`): the rollups of the days they fill are worked out from them."""
+
+    rows: list[tuple[Any, ...]]
+    lines: list[tuple[int, int, int, float, float]]
+
+
 def _kind_ids(db: Database) -> dict[KindKey, int]:
     rows = db.execute("SELECT id, charge, label, unit, part, period, tier FROM line_kinds")
     return {(charge, label, unit, part, period, tier): kind for kind, charge, label, unit, part, period, tier in rows}
@@ -693,9 +701,9 @@ def replace_cost_rows(
     now: str,
     float_rows: Sequence[FloatRow] = (),
     rate_name: str = "",
-) -> None:
+) -> WrittenRows:
     """Replace a location's cost rows in [start_s, end_s) by `records`, lines and all (caller's transaction),
-    then `float_rows` (rows already in floats with their kinds' ids, of rate `rate_name`).
+    then `float_rows` (rows already in floats with their kinds' ids, of rate `rate_name`); the rows written.
 
     Amounts are stored as REAL (about 1e-9 USD on a row); the derived averages are worked out in
     floats from them. Ids are given here, so each row's lines can be written in the same pass.
@@ -779,6 +787,7 @@ def replace_cost_rows(
             add_line((cost_id, position, kind, quantity, usd))
     db.copy_rows("costs", COST_COLUMNS, cost_rows)  # SQLite: an executemany INSERT; PostgreSQL: COPY
     db.copy_rows("cost_lines", LINE_COLUMNS, line_rows)
+    return WrittenRows(cost_rows, line_rows)
 
 
 def stored_decimal(value: float) -> Decimal:

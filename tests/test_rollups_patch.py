@@ -5,7 +5,7 @@ readings that lower a peak, a DST day, two days in one run, and any sequence of 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
@@ -21,7 +21,7 @@ from elecost.db import Database, SQLiteDatabase
 from elecost.importer import import_readings
 from elecost.record import record_costs
 from elecost.rollups import rebuild_days
-from elecost.store import activate_rate, active_rates, add_rates, open_db
+from elecost.store import WrittenRows, activate_rate, active_rates, add_rates, open_db
 from elecost.tariffs.load import load_tariff_file
 from elecost.tariffs.periods import local_days
 
@@ -89,6 +89,20 @@ def days_rebuilt(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return seen
 
 
+@pytest.fixture
+def days_rolled_up(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The starts of the days `record` rolled up from the rows it had just written."""
+    seen: list[int] = []
+    real = elecost.rollups.roll_up_written
+
+    def spy(db: Database, location: str, days: Sequence[tuple[int, int]], written: WrittenRows) -> None:
+        seen.extend(start for start, _ in days)
+        real(db, location, days, written)
+
+    monkeypatch.setattr(elecost.rollups, "roll_up_written", spy)
+    return seen
+
+
 def test_a_cron_run_late_in_a_day_patches_that_day_and_equals_a_rebuild(
     tmp_path: Path, days_rebuilt: list[int]
 ) -> None:
@@ -102,14 +116,20 @@ def test_a_cron_run_late_in_a_day_patches_that_day_and_equals_a_rebuild(
     assert days_rebuilt == []  # the second day was patched each time, never read whole
 
 
-def test_two_days_in_one_run_patch_the_first_and_rebuild_the_next(tmp_path: Path, days_rebuilt: list[int]) -> None:
+def test_two_days_in_one_run_patch_the_first_and_roll_up_the_next_from_its_new_rows(
+    tmp_path: Path, days_rebuilt: list[int], days_rolled_up: list[int]
+) -> None:
     db = setup(tmp_path / "two.db")
     rows = fleet(SUMMER, 288 * 2, seed=2)
     cut = SUMMER + 86_400 - 3600  # 23:00 on the first day
     record_and_check(db, tmp_path, "first", [row for row in rows if row[0] < cut])
+    assert days_rebuilt == []  # every row of the billing period was new
+    assert SUMMER in days_rolled_up
     days_rebuilt.clear()
+    days_rolled_up.clear()
     record_and_check(db, tmp_path, "rest", [row for row in rows if cut <= row[0] < SUMMER + 86_400 + 7200])
-    assert days_rebuilt == [SUMMER + 86_400]
+    assert days_rebuilt == []
+    assert days_rolled_up == [SUMMER + 86_400]
 
 
 def test_a_lower_reading_replacing_a_peak_rebuilds_that_miners_day(tmp_path: Path) -> None:
