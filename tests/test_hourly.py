@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from elecost.tariffs.engine import CostRecord, price_hours
 from elecost.tariffs.periods import billing_periods
-from elecost.tariffs.usage import Load, to_milli
+from elecost.tariffs.usage import Load, float_hourly_peaks_kw, to_milli
 
 from helpers import at, example
 from oracle import price_loads, sum_loads
@@ -145,3 +145,35 @@ def test_charge_based_hours_add_up_to_the_bill_and_splitting_changes_nothing(
             assert miners
             assert abs(total(miners, "total_cost_usd") - row.total_cost_usd) < TOLERANCE
             assert abs(total(miners, "energy_kwh") - row.energy_kwh) < TOLERANCE
+
+
+@st.composite
+def window_tallies(draw: st.DrawFn) -> tuple[dict[int, int], int, int, int, int]:
+    """A miner's demand windows as `tally` makes them (in time order), mostly whole hours of them,
+    with gaps, missing windows and a span [low, high) that may cut the first or last."""
+    window_s = draw(st.sampled_from([300, 900, 1800, 3600]))
+    first_hour = 1_784_091_600 + draw(st.sampled_from([0, 1800]))  # a half-hour zone's hours too
+    start = first_hour + draw(st.integers(0, 3)) * window_s
+    windows: dict[int, int] = {}
+    for step in range(draw(st.integers(1, 3 * 3600 // window_s))):
+        if draw(st.integers(0, 9)):  # now and then a window without readings
+            windows[start + step * window_s] = draw(st.integers(0, 4_000_000 * window_s))
+    last = start + 3 * 3600
+    low = draw(st.sampled_from([first_hour, start, start + 1]))
+    high = draw(st.sampled_from([last + window_s, last + 1, max(windows, default=start) + window_s - 1]))
+    return windows, window_s, low, max(high, low + 1), first_hour
+
+
+@given(window_tallies())
+@settings(max_examples=300, deadline=None)
+def test_float_hourly_peaks_are_each_hours_highest_window_average(
+    case: tuple[dict[int, int], int, int, int, int],
+) -> None:
+    windows, window_s, low, high, first_hour = case
+    expected: dict[int, float] = {}
+    for window, energy in windows.items():  # the rule as written: each window over its part inside
+        average = energy / (min(high, window + window_s) - max(low, window))
+        index = (window - first_hour) // 3600
+        expected[index] = max(expected.get(index, -1.0), average)
+    got = float_hourly_peaks_kw(windows, window_s, low, high, first_hour)
+    assert got == {index: average / 1_000_000 for index, average in expected.items()}

@@ -163,7 +163,22 @@ def hourly_peaks_kw(
 def float_hourly_peaks_kw(
     windows: Mapping[int, int], window_s: int, low: int, high: int, first_hour: int
 ) -> dict[int, float]:
-    """`hourly_peaks_kw` as floats, for the rows `record` stores as REAL."""
+    """`hourly_peaks_kw` as floats, for the rows `record` stores as REAL.
+
+    A miner that reported all through whole hours has every window of them, in time order (as
+    `tally` makes them), none cut by [low, high): then each hour's peak is the largest of its run of
+    windows, taken in C (a fleet-month is 2.9 million windows; 1 s -> 0.25 s). Dividing every window
+    by the same length keeps the largest the largest, so the result is the same to the bit.
+    """
+    per_hour = HOUR_S // window_s
+    if windows and HOUR_S % window_s == 0 and len(windows) % per_hour == 0:
+        first = next(iter(windows))
+        last = first + (len(windows) - 1) * window_s
+        whole = (first - first_hour) % HOUR_S == 0 and first >= low and last + window_s <= high
+        if whole and last in windows and list(windows) == list(range(first, last + 1, window_s)):
+            runs = map(max, zip(*[iter(windows.values())] * per_hour, strict=True))  # an hour's windows
+            start = (first - first_hour) // HOUR_S
+            return {index: energy / window_s / 1_000_000 for index, energy in enumerate(runs, start)}
     best: dict[int, float] = {}
     for window, energy in windows.items():
         index = (window - first_hour) // HOUR_S
