@@ -84,7 +84,7 @@ def tally(loads: Sequence[MilliLoad], pieces: list[Piece], window_s: int, phase_
     """Energy [mW*s] of sorted loads per (hour, price period) and per demand window, in one pass.
 
     The hot loop of `record`: loads come in time order, so the current piece and window are
-    carried along instead of looked up, and a window's energy is kept in a local until it ends.
+    carried along instead of looked up, and their energy is kept in locals until they end.
     """
     by_piece = [0] * len(pieces)
     seen = bytearray(len(pieces))  # pieces a load touches, 0 W included: the miner reported
@@ -97,12 +97,16 @@ def tally(loads: Sequence[MilliLoad], pieces: list[Piece], window_s: int, phase_
     window = loads[0][0] - (loads[0][0] + phase_s) % window_s
     window_end = window + window_s
     in_window = 0
+    in_piece = 0  # the current piece's energy from the loads wholly inside it, kept in a local too
     for start, end, power in loads:
         while piece_end <= start and position < last:
+            by_piece[position] += in_piece
+            in_piece = 0
             position += 1
             piece_end = piece_ends[position]
+        product = power * (end - start)
         if end <= piece_end:
-            by_piece[position] += power * (end - start)
+            in_piece += product
             seen[position] = 1
         else:
             scan = position
@@ -117,12 +121,16 @@ def tally(loads: Sequence[MilliLoad], pieces: list[Piece], window_s: int, phase_
             window = start - (start + phase_s) % window_s
             window_end = window + window_s
             in_window = 0
+        if end <= window_end:
+            in_window += product
+            continue
         at = start
         while end > window_end:  # the load runs through the end of the window
             in_window += power * (window_end - at)
             windows[window] = windows.get(window, 0) + in_window
             at, window, window_end, in_window = window_end, window_end, window_end + window_s, 0
         in_window += power * (end - at)
+    by_piece[position] += in_piece
     windows[window] = windows.get(window, 0) + in_window
     energy: dict[tuple[int, int], int] = {}
     for (_, _, hour, period), amount, reported in zip(pieces, by_piece, seen, strict=True):
