@@ -15,6 +15,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from elecost.db import Database
@@ -71,64 +73,72 @@ _DAY_COLUMNS = (
 )
 # Where a written cost row holds what a day's rollup takes from it.
 _START, _END, _MINER = (COST_COLUMNS.index(column) for column in ("period_start_s", "period_end_s", "miner_ip"))
-_ROW_SUMMED = [COST_COLUMNS.index(column) for column in _DAY_COLUMNS.split(", ")[3:]]  # rate_name on
-_RATE_AT, _KWH_AT, _PEAK_AT, _ENERGY_AT, _DEMAND_AT, _SERVICE_AT = _ROW_SUMMED
+_RATE_AT, _KWH_AT, _PEAK_AT, _ENERGY_AT, _DEMAND_AT, _SERVICE_AT = (
+    COST_COLUMNS.index(column) for column in _DAY_COLUMNS.split(", ")[3:]
+)
+_SUMMED_AT = (_KWH_AT, _ENERGY_AT, _DEMAND_AT, _SERVICE_AT)
 
 
 def roll_up_written(db: Database, location: str, days: Sequence[tuple[int, int]], written: WrittenRows) -> None:
     """Write a location's rollups of local days whose every cost row was just written (`written`, as the
     store wrote them; caller's transaction): `_DAY_ROWS` and `_DAY_LINES` worked out from the rows in
     hand instead of read back. A fleet-month's 720,000 rows and two million lines took 4 s to read and
-    group again, 1 s here. Rows starting outside `days` are left out."""
+    group again, 0.8 s here. Rows starting outside `days` are left out."""
     if not days:
         return
     starts = [start for start, _ in days]
     ends = [end for _, end in days]
     kw_kinds = {row[0] for row in db.execute("SELECT id FROM line_kinds WHERE unit = 'kW'")}
-    sums: dict[tuple[int, str], list[Any]] = {}  # (day index, miner) -> the `_DAY_COLUMNS` values
-    key_of: dict[int, tuple[int, str]] = {}  # cost id -> its (day index, miner)
-    for row in written.rows:
-        start, end = row[_START], row[_END]
-        index = bisect_right(starts, start) - 1
-        if index < 0 or start >= ends[index]:
+    day_rows: list[tuple[Any, ...]] = []
+    day_lines: list[tuple[Any, ...]] = []
+    lines, at = written.lines, 0
+    seen: set[tuple[int, str]] = set()
+
+    def day_of(row: tuple[Any, ...]) -> tuple[int, str]:
+        index = bisect_right(starts, row[_START]) - 1
+        return (index if index >= 0 and row[_START] < ends[index] else -1), row[_MINER]
+
+    # A miner's rows come in time order, its lines after each row in turn: a day's rows are a run.
+    for (index, miner), run in groupby(written.rows, day_of):
+        if (index, miner) in seen and index >= 0:  # not so: the rows are read back instead
+            rebuild_days(db, location, days)
+            return
+        seen.add((index, miner))
+        rows = list(run)
+        last_id = rows[-1][0]
+        kinds: dict[int, list[float]] = {}  # kind -> quantity, usd
+        while at < len(lines) and lines[at][0] <= last_id:
+            _, _, kind, quantity, usd = lines[at]
+            at += 1
+            if index < 0:
+                continue
+            line = kinds.get(kind)
+            if line is None:
+                kinds[kind] = [quantity, usd]
+                continue
+            line[0] = max(line[0], quantity) if kind in kw_kinds else line[0] + quantity
+            line[1] += usd
+        if index < 0:  # rows starting outside the days
             continue
-        key = key_of[row[0]] = (index, row[_MINER])
-        day = sums.get(key)
-        if day is None:
-            sums[key] = [start, end, end - start, *(row[column] for column in _ROW_SUMMED)]
-            continue
-        day[_FIRST] = min(day[_FIRST], start)
-        day[_LAST] = max(day[_LAST], end)
-        day[_COVERED] += end - start
-        day[_RATE] = min(day[_RATE], row[_RATE_AT])
-        day[_KWH] += row[_KWH_AT]
-        day[_PEAK] = max(day[_PEAK], row[_PEAK_AT])
-        day[_ENERGY] += row[_ENERGY_AT]
-        day[_DEMAND] += row[_DEMAND_AT]
-        day[_SERVICE] += row[_SERVICE_AT]
-    lines: dict[tuple[tuple[int, str], int], list[float]] = {}  # ((day index, miner), kind) -> quantity, usd
-    for cost_id, _, kind, quantity, usd in written.lines:
-        day_key = key_of.get(cost_id)
-        if day_key is None:
-            continue
-        line = lines.get((day_key, kind))
-        if line is None:
-            lines[(day_key, kind)] = [quantity, usd]
-            continue
-        line[0] = max(line[0], quantity) if kind in kw_kinds else line[0] + quantity
-        line[1] += usd
+        day_start, day_end = starts[index], ends[index]
+        kwh, energy, demand, service = (sum(map(itemgetter(column), rows)) for column in _SUMMED_AT)
+        values = (
+            min(map(itemgetter(_START), rows)),
+            max(map(itemgetter(_END), rows)),
+            sum(map(itemgetter(_END), rows)) - sum(map(itemgetter(_START), rows)),
+            min(map(itemgetter(_RATE_AT), rows)),
+            kwh,
+            max(map(itemgetter(_PEAK_AT), rows)),
+            energy,
+            demand,
+            service,
+        )  # as `_DAY_COLUMNS`
+        day_rows.append((location, day_start, miner, day_end, *values))
+        day_lines += [(location, day_start, miner, kind, *line) for kind, line in kinds.items()]
     for day_start, day_end in days:
         _clear_day(db, location, day_start, day_end)
-    db.copy_rows(
-        "cost_days",
-        ("location", "day_start_s", "miner_ip", "day_end_s", *_DAY_COLUMNS.split(", ")),
-        [(location, starts[index], miner, ends[index], *day) for (index, miner), day in sums.items()],
-    )
-    db.copy_rows(
-        "cost_day_lines",
-        ("location", "day_start_s", "miner_ip", "kind_id", "quantity", "usd"),
-        [(location, starts[index], miner, kind, *line) for ((index, miner), kind), line in lines.items()],
-    )
+    db.copy_rows("cost_days", ("location", "day_start_s", "miner_ip", "day_end_s", *_DAY_COLUMNS.split(", ")), day_rows)
+    db.copy_rows("cost_day_lines", ("location", "day_start_s", "miner_ip", "kind_id", "quantity", "usd"), day_lines)
 
 
 # The rows starting in [?, ?) of a location, per miner, and their lines per miner and kind. The location

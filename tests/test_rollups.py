@@ -3,6 +3,7 @@ readings, rescaled demand), and a summary read through them equals one read from
 
 from __future__ import annotations
 
+import random
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,8 @@ from test_record import START, readings, write_batch
 from elecost.db import Database
 from elecost.importer import import_readings
 from elecost.record import record_costs
-from elecost.rollups import rebuild_days
-from elecost.store import activate_rate, add_rates, open_db
+from elecost.rollups import rebuild_days, roll_up_written
+from elecost.store import COST_COLUMNS, LINE_COLUMNS, WrittenRows, activate_rate, add_rates, open_db
 from elecost.summary import miner_totals
 from elecost.tariffs.charges import Line
 from elecost.tariffs.load import load_tariff_file
@@ -127,3 +128,30 @@ def test_a_database_with_cost_rows_gets_its_rollups_on_upgrade(tmp_path: Path) -
     db.execute("DELETE FROM _sqlite_migrations WHERE name = '009_cost_days'")
     db.close()
     close(kept, rollups(open_db(path)))
+
+
+@pytest.mark.parametrize("order", ["as written", "shuffled"])
+def test_days_rolled_up_from_written_rows_equal_the_days_rebuilt_from_the_table(tmp_path: Path, order: str) -> None:
+    db = open_db(tmp_path / "written.db")
+    tariff = load_tariff_file(EXAMPLES / "texas_industrial.yaml")
+    add_rates(db, [tariff])
+    activate_rate(db, tariff.name)
+    import_readings(db, [write_batch(tmp_path / "all.csv", readings(8)[:4000])])
+    record_costs(db)
+    rows = db.execute(f"SELECT {', '.join(COST_COLUMNS)} FROM costs ORDER BY id").fetchall()
+    lines = db.execute(f"SELECT {', '.join(LINE_COLUMNS)} FROM cost_lines ORDER BY cost_id, position").fetchall()
+    if order == "shuffled":  # a day's rows are no longer one run: the days are read back from the table instead
+        random.Random(3).shuffle(rows)
+        place = {row[0]: at for at, row in enumerate(rows)}
+        lines.sort(key=lambda line: (place[line[0]], line[1]))  # each row's lines still after it
+    days = list(local_days(ZoneInfo(tariff.timezone), START + 7_200, START + 4 * 86_400))[1:-1]  # not the edges
+    db.execute("DELETE FROM cost_days")
+    db.execute("DELETE FROM cost_day_lines")
+    rebuild_days(db, tariff.location, days)
+    from_table = rollups(db)
+    db.execute("DELETE FROM cost_days")
+    db.execute("DELETE FROM cost_day_lines")
+    roll_up_written(db, tariff.location, days, WrittenRows(rows, lines))
+    from_rows = rollups(db)
+    assert {key[2] for key in from_rows} == {day_start for day_start, _ in days}  # the days given, no other
+    close(from_rows, from_table)
