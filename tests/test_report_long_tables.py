@@ -142,3 +142,16 @@ def test_a_long_table_on_an_ascii_only_console_is_richs_own_ascii_table() -> Non
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(elecost.report, "FAST_ROWS", 10**9)
         assert text == shown()
+
+
+def test_a_10000_miner_table_at_80_columns_leaves_out_columns_not_the_total() -> None:
+    """A fleet's month is millions of dollars and kWh: at 80 columns the totals row leaves no room for
+    every column. Service (then demand) goes, with the caption saying so; the total column stays whole."""
+    records = [record(f"10.0.{n // 256}.{n % 256}", Decimal(2_304) + n, Decimal(140) + n) for n in range(10_000)]
+    text = render(records, 80, terminal=False)
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert lines[2].split() == ["┃", "miner", "┃", "kWh", "┃", "energy", "┃", "demand", "┃", "total", "┃"]
+    assert lines[-3].split("│")[-2].strip() == "58,737,442.86"  # the totals row's total, not cut off
+    assert lines[-1].strip() == "peak kW, $/kWh and service left out to fit the terminal; --json has them"
+    assert len(lines) == 10_000 + 8  # title, 3 header lines, rows, rule, totals, bottom, caption
