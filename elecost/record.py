@@ -188,6 +188,7 @@ def _record_period(
     records, miner_rows = price_hours_for_store(
         tariff, loads, period_start, period_end, (hour, up_to), line_kind_ids(db), prior=prior, context=context
     )
+    del loads  # a fleet-month's millions of loads are freed before the rows to store are built beside them
     if allocate:
         miner_rows = allocate_overhead(miner_rows)
     changed_from = hour
