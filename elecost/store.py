@@ -504,13 +504,13 @@ def stored_milli_loads(db: Database, location: str, start_s: int, end_s: int) ->
         powers = [row[1] for row in rows]
         durations = [row[2] for row in rows]
         ends, _ = reading_ends(times, durations, spacing or fallback)
-        if None in ends or durations.count(None) != len(durations):
+        if durations.count(None) != len(durations) or not (spacing or fallback):
             loads[name] = [
                 (start, end, power)
                 for start, end, power in zip(times, ends, powers, strict=True)
                 if end is not None and end > start
             ]
-        else:  # every reading lasts until the next: no load can be empty
+        else:  # every reading lasts until the next, or for the spacing: no end is unknown, no load empty
             loads[name] = list(zip(times, ends, powers, strict=True))  # type: ignore[arg-type]
     return loads
 
