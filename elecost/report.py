@@ -133,9 +133,10 @@ def records_table(
     """Cost records as rows (one per period, day, miner or location) with a totals row.
 
     The first column (what each row is) and the total are never squeezed out: where the terminal
-    is too narrow for every column, peak kW and $/kWh are left out, then service and demand (their
-    money is in the total), and the caption says so. A 10,000-miner fleet's totals are that wide at
-    80 columns; Rich cropped the total column off instead, and laid out every row to do so (4.6 s).
+    is too narrow for every column, peak kW and $/kWh are left out, then service, demand and
+    energy (their money is in the total), then kWh, as far as need be, and the caption says so;
+    narrower still, the labels give way. A 10,000-miner fleet's totals are that wide at 80 columns:
+    Rich cropped the total column off instead, and laid out every row to do so (4.6 s).
     """
     return _FittedRecords(records, zone, title, label, labels)
 
@@ -143,7 +144,7 @@ def records_table(
 class _FittedRecords:
     """A records table built at render time, when the width is known."""
 
-    OPTIONAL = ("peak kW", "$/kWh", "service", "demand")  # left out in this order where the rest does not fit
+    OPTIONAL = ("peak kW", "$/kWh", "service", "demand", "energy", "kWh")  # left out in this order, as need be
 
     def __init__(
         self, records: Sequence[CostRecord], zone: ZoneInfo, title: str, label: str, labels: Sequence[str] | None
@@ -181,14 +182,19 @@ class _FittedRecords:
         columns = [self.label, "kWh", "peak kW", "$/kWh", "energy", "demand", "service", "total"]
         cells = [*self.rows, *([self.total] if self.total else [])]
         widths = [max([len(columns[i]), *(len(row[i]) for row in cells)]) for i in range(len(columns))]
-        label_width = min(widths[0], 16)
         keep = list(range(len(columns)))
+
+        def room() -> int:  # what the kept columns leave the labels
+            return int(options.max_width) - sum(widths[i] for i in keep[1:]) - 3 * len(keep) - 1
+
+        label_width = min(widths[0], 16)
         left_out: list[str] = []
         for name in self.OPTIONAL:
-            if label_width + sum(widths[i] for i in keep[1:]) + 3 * len(keep) + 1 <= options.max_width:
+            if room() >= label_width:
                 break
             keep.remove(columns.index(name))
             left_out.append(name)
+        label_width = max(min(label_width, room()), 1)  # narrower still: the labels give way, not the total
         fast = len(self.rows) > FAST_ROWS and _plain_cells(cells) and _fits(widths, keep, options)
         table = Table(title=self.title, title_justify="left")
         for i in keep:

@@ -188,7 +188,8 @@ def days_redone(
 
     The first day, when the redo starts late in it (the hours before outweigh those redone), is patched:
     its rows from `from_s` are summed before and after the block. A day inside `replaced` is rolled up
-    from the rows written. Every other day is rebuilt from its rows.
+    from the rows written, when the block gave them (one `WrittenRows`). Every other day is rebuilt
+    from its rows.
     """
     spans = list(days)
     first = spans[0] if spans and spans[0][0] < from_s else None

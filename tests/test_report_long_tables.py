@@ -155,3 +155,17 @@ def test_a_10000_miner_table_at_80_columns_leaves_out_columns_not_the_total() ->
     assert lines[-3].split("│")[-2].strip() == "58,737,442.86"  # the totals row's total, not cut off
     assert lines[-1].strip() == "peak kW, $/kWh and service left out to fit the terminal; --json has them"
     assert len(lines) == 10_000 + 8  # title, 3 header lines, rows, rule, totals, bottom, caption
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_at_any_width_the_total_column_stays_whole(count: int) -> None:
+    """Narrower and narrower: columns are left out, then the labels give way; the total is never cut."""
+    records = [record(f"10.0.0.{n}", Decimal(2_304_000 + n), Decimal(140_000 + n)) for n in range(count)]
+    total = sum((r.total_cost_usd for r in records), Decimal(0)).quantize(Decimal("0.01"))
+    for width in range(26, 140):
+        lines = render(records, width, terminal=False).splitlines()
+        assert max(len(line) for line in lines) <= width, width
+        totals = next(line for line in lines if line.startswith("│ total"))
+        assert totals.rstrip().endswith(f" {total:,.2f} │"), (width, totals)
+    caption = "peak kW, $/kWh, service, demand, energy and kWh left out to fit the terminal; --json has them"
+    assert caption in " ".join(render(records, 40, terminal=False).split())
