@@ -51,9 +51,10 @@ def line_totals(
 
 
 def rollups(db: Database) -> dict[tuple[object, ...], tuple[float, ...]]:
+    """The rollup tables by key, the rate's name in the key (compared exactly), the numbers apart."""
     out = {}
     for row in db.execute("SELECT * FROM cost_days"):
-        out[("day", *row[:3])] = tuple(row[3:7]) + tuple(row[8:])
+        out[("day", *row[:3], row[7])] = tuple(row[3:7]) + tuple(row[8:])
     for row in db.execute("SELECT * FROM cost_day_lines"):
         out[("line", *row[:4])] = tuple(row[4:])
     return out
