@@ -215,6 +215,14 @@ def _csv_rows(
     name_at = naming[0] if len(naming) == 1 else None  # the common file: a miner column, no location
     names_of = operator.itemgetter(*naming) if len(naming) == 2 else None
     counted, first_s, last_s = 0, MAX_S, MIN_S
+
+    def names(fields: list[str]) -> tuple[str, str | None]:
+        """The miner and the location (None: none named) of a row the fast path takes."""
+        return (
+            fields[miner].strip() if miner is not None else "",
+            (fields[place].strip() or None) if place is not None else None,
+        )
+
     end_line = reader.line_num
     try:
         for fields in reader:
@@ -234,22 +242,13 @@ def _csv_rows(
                     instants[stamp] = timestamp_s
                     first_s, last_s = min(first_s, timestamp_s), max(last_s, timestamp_s)
                 if store is None:
-                    yield (
-                        start_line,
-                        timestamp_s,
-                        watts,
-                        fields[miner].strip() if miner is not None else "",
-                        (fields[place].strip() or None) if place is not None else None,
-                        None,
-                    )
+                    yield (start_line, timestamp_s, watts, *names(fields), None)
                 else:
                     who = fields[name_at] if name_at is not None else names_of(fields) if names_of else ""
                     miner_id = ids.get(who)
                     if miner_id is None:
-                        miner_id = ids[who] = store.miner_id(
-                            (fields[place].strip() or None) if place is not None else None,
-                            fields[miner].strip() if miner is not None else "",
-                        )
+                        named, location = names(fields)
+                        miner_id = ids[who] = store.miner_id(location, named)
                     counted += 1
                     yield (miner_id, timestamp_s, watts)
                 continue

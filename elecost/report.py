@@ -209,7 +209,7 @@ class _FittedRecords:
         if self.partial:
             captions.append("* part of a billing period: demand and service charges prorated by time")
         if left_out:
-            names = " and ".join([", ".join(left_out[:-1]), left_out[-1]] if len(left_out) > 1 else left_out)
+            names = ", ".join(left_out[:-1]) + " and " + left_out[-1] if len(left_out) > 1 else left_out[0]
             captions.append(f"{names} left out to fit the terminal; --json has them")
         if captions:
             table.caption = "\n".join(captions)

@@ -87,38 +87,38 @@ def test_rows_for_the_store_are_the_scans_rows_reshaped(
         assert (tally.first_s, tally.last_s) == (min(instants), max(instants))
 
 
-def test_a_fleet_file_is_tallied_with_its_exact_span(tmp_path: Path) -> None:
-    path = tmp_path / "fleet.csv"
-    path.write_text(
-        "timestamp,miner,power_w\n"
-        "1777852800,a,3000\n1777852800,b,3100\n1777853100,a,3000\n1777853100,b,0\n1777853400,a,3000\n"
-    )
+@pytest.mark.parametrize(
+    ("name", "text", "rows"),
+    [
+        (
+            "fleet.csv",
+            "timestamp,miner,power_w\n"
+            "1777852800,a,3000\n1777852800,b,3100\n1777853100,a,3000\n1777853100,b,0\n1777853400,a,3000\n",
+            [
+                (1, 1777852800, 3000.0),
+                (2, 1777852800, 3100.0),
+                (1, 1777853100, 3000.0),
+                (2, 1777853100, 0.0),
+                (1, 1777853400, 3000.0),
+            ],
+        ),
+        (  # JSON Lines are reshaped for the store too
+            "r.jsonl",
+            '{"timestamp": 1777852800, "power_w": 10, "miner": "a", "duration_s": 60}\n'
+            '{"timestamp": 1777852900, "power_w": 20, "miner": "a"}\n',
+            [(1, 1777852800, 10.0, 60), (1, 1777852900, 20.0)],
+        ),
+    ],
+)
+def test_a_file_is_reshaped_for_the_store_and_tallied_with_its_exact_span(
+    tmp_path: Path, name: str, text: str, rows: list[tuple[object, ...]]
+) -> None:
+    path = tmp_path / name
+    path.write_text(text)
     expected, _, got, problems, tally = both_scans(path)
     assert problems == []
-    assert (
-        got
-        == expected
-        == [
-            (1, 1777852800, 3000.0),
-            (2, 1777852800, 3100.0),
-            (1, 1777853100, 3000.0),
-            (2, 1777853100, 0.0),
-            (1, 1777853400, 3000.0),
-        ]
-    )
-    assert (tally.rows, tally.first_s, tally.last_s) == (5, 1777852800, 1777853400)
-
-
-def test_json_lines_are_reshaped_for_the_store_too(tmp_path: Path) -> None:
-    path = tmp_path / "r.jsonl"
-    path.write_text(
-        '{"timestamp": 1777852800, "power_w": 10, "miner": "a", "duration_s": 60}\n'
-        '{"timestamp": 1777852900, "power_w": 20, "miner": "a"}\n'
-    )
-    expected, _, got, problems, tally = both_scans(path)
-    assert problems == []
-    assert got == expected == [(1, 1777852800, 10.0, 60), (1, 1777852900, 20.0)]
-    assert (tally.rows, tally.first_s, tally.last_s) == (2, 1777852800, 1777852900)
+    assert got == expected == rows
+    assert (tally.rows, tally.first_s, tally.last_s) == (len(rows), rows[0][1], rows[-1][1])
 
 
 def test_rows_with_and_without_a_duration_are_written_alike_in_one_batch(elecost_db: Path) -> None:
