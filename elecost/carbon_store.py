@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from elecost.db import Database
 from elecost.series_store import ImportCounts, SeriesTable, import_intervals, overlapping, series_summaries
-from elecost.store import write_transaction
+from elecost.store import span_of_rows, write_transaction
 
 if TYPE_CHECKING:
     from elecost.prices import SeriesRow  # the parser: `summary` asks this module only whether a series exists
@@ -99,20 +99,13 @@ def energy_rows(
     """(location, miner_ip, period_start_s, period_end_s, kWh) of the cost rows starting in
     [start_s, end_s), in no particular order: the meters' rows, or (`miners`) the miners' rows,
     or one miner's."""
-    where = ["period_start_s >= ?", "period_start_s < ?"]
-    params: list[Any] = [start_s, end_s]
-    if miner is not None:
-        where.append("miner_ip = ?")
-        params.append(miner)
-    else:
-        where.append("miner_ip != ''" if miners else "miner_ip = ''")
-    if location is not None:
-        where.append("location = ?")
-        params.append(location)
+    who = miner if miner is not None else (None if miners else "")
+    walk, rows, params = span_of_rows(start_s, end_s, location=location, miner=who)
+    mine = " WHERE c.miner_ip != ''" if who is None else ""
     # no ORDER BY: the sums do not care, and sorting a fleet's month of rows was most of the time
-    sql = f"SELECT location, miner_ip, period_start_s, period_end_s, total_kwh FROM costs WHERE {' AND '.join(where)}"
-    rows: list[tuple[str, str, int, int, float]] = db.execute(sql, params).fetchall()  # a fleet's month: as they come
-    return rows
+    sql = f"{walk}SELECT c.location, c.miner_ip, c.period_start_s, c.period_end_s, c.total_kwh {rows}{mine}"
+    found: list[tuple[str, str, int, int, float]] = db.execute(sql, params).fetchall()  # a fleet's month: as they come
+    return found
 
 
 def period_energy_rows(
@@ -120,15 +113,11 @@ def period_energy_rows(
 ) -> list[tuple[str, str, int, int, float]]:
     """(location, TOU period, period_start_s, period_end_s, kWh) of the energy lines of the cost
     rows starting in [start_s, end_s) (the meters', or one miner's): `summary --by period`."""
-    where = ["c.period_start_s >= ?", "c.period_start_s < ?", "c.miner_ip = ?", "k.charge = 'energy'", "k.period != ''"]
-    params: list[Any] = [start_s, end_s, miner or ""]
-    if location is not None:
-        where.append("c.location = ?")
-        params.append(location)
+    walk, rows, params = span_of_rows(start_s, end_s, location=location, miner=miner or "")
     sql = (
-        "SELECT c.location, k.period, c.period_start_s, c.period_end_s, sum(l.quantity) "
-        "FROM costs c JOIN cost_lines l ON l.cost_id = c.id JOIN line_kinds k ON k.id = l.kind_id "
-        f"WHERE {' AND '.join(where)} GROUP BY c.location, k.period, c.period_start_s, c.period_end_s "
+        f"{walk}SELECT c.location, k.period, c.period_start_s, c.period_end_s, sum(l.quantity) {rows} "
+        "JOIN cost_lines l ON l.cost_id = c.id JOIN line_kinds k ON k.id = l.kind_id "
+        "WHERE k.charge = 'energy' AND k.period != '' GROUP BY c.location, k.period, c.period_start_s, c.period_end_s "
         "ORDER BY c.location, c.period_start_s"
     )
     return [(row[0], row[1], int(row[2]), int(row[3]), float(row[4])) for row in db.execute(sql, params)]

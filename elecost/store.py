@@ -585,23 +585,23 @@ def scale_demand(
 ) -> None:
     """A demand charge billed at a new kW: scale its lines on a location's rows in [start_s, end_s)
     (money by `factor`, the new amount over the old; kW by `kw_factor`), and the rows' sums with them."""
-    rows = "SELECT id FROM costs WHERE location = ?2 AND period_start_s >= ?3 AND period_start_s < ?4"
+    rows = f"SELECT c.id FROM place_miners m JOIN costs c ON {SPAN_OF_EACH}"
     kinds = "SELECT id FROM line_kinds WHERE charge = 'demand' AND part = ?5"
-    args = [float(factor) - 1, location, start_s, end_s, part]
+    args = [location, start_s, end_s, float(factor) - 1, part]
     db.execute(
-        "UPDATE costs SET demand_charge_usd = demand_charge_usd + ?1 * (SELECT coalesce(sum(usd), 0) FROM cost_lines l "
-        f"WHERE l.cost_id = costs.id AND l.kind_id IN ({kinds})) WHERE id IN ({rows})",
+        f"{MINERS_AT}UPDATE costs SET demand_charge_usd = demand_charge_usd + ?4 * (SELECT coalesce(sum(usd), 0) "
+        f"FROM cost_lines l WHERE l.cost_id = costs.id AND l.kind_id IN ({kinds})) WHERE id IN ({rows})",
         args,
     )
     db.execute(
-        "UPDATE costs SET total_cost_usd = energy_cost_usd + demand_charge_usd + service_charge_usd "
-        f"WHERE id IN ({rows.replace('?2', '?1').replace('?3', '?2').replace('?4', '?3')})",
-        [location, start_s, end_s],
+        f"{MINERS_AT}UPDATE costs SET total_cost_usd = energy_cost_usd + demand_charge_usd + service_charge_usd "
+        f"WHERE id IN ({rows})",
+        args[:3],
     )
     db.execute(
-        f"UPDATE cost_lines SET usd = usd * ?1, quantity = quantity * ?6 WHERE kind_id IN ({kinds}) "
+        f"{MINERS_AT}UPDATE cost_lines SET usd = usd * ?4, quantity = quantity * ?6 WHERE kind_id IN ({kinds}) "
         f"AND cost_id IN ({rows})",
-        [float(factor), location, start_s, end_s, part, float(kw_factor)],
+        [location, start_s, end_s, float(factor), part, float(kw_factor)],
     )
 
 
@@ -627,7 +627,11 @@ def first_cost_row_s(db: Database, location: str) -> int | None:
         "SELECT min(period_start_s) FROM costs WHERE location = ? AND miner_ip = ''", [location]
     ).fetchone()
     if row[0] is None:  # no meter rows (none at all, as a rule)
-        row = db.execute("SELECT min(period_start_s) FROM costs WHERE location = ?", [location]).fetchone()
+        row = db.execute(
+            f"{MINERS_AT}SELECT min((SELECT min(period_start_s) FROM costs c "
+            "WHERE c.location = m.place AND c.miner_ip = m.ip)) FROM place_miners m",
+            [location],
+        ).fetchone()
     return int(row[0]) if row and row[0] is not None else None
 
 
@@ -637,6 +641,54 @@ def reading_locations(db: Database) -> list[str]:
 
 
 # --- cost rows -----------------------------------------------------------------------------
+
+# Cost rows have one index, their key (location, miner_ip, period_start_s) (migration 014): `record`
+# writes a miner's hours in a run, so the key grows in order, where an index by time took each row
+# at another place (over a second of a fleet-month's `record`). A statement reading a span's rows
+# without naming both the location and the miner walks the key instead: a seek finds each next
+# location or miner, one more its rows in the span. `walk_keys` is its `WITH RECURSIVE` clause:
+# `places(place)`, the locations that have cost rows (or one, parameter ?1), and
+# `place_miners(place, ip)`, each one's miners ('' the meter; `ip` is NULL on a last row per
+# location, which joins no row). A few thousand seeks take milliseconds.
+_PLACES = (
+    "places(place) AS (SELECT min(location) FROM costs UNION ALL SELECT (SELECT min(location) FROM costs "
+    "WHERE location > places.place) FROM places WHERE places.place IS NOT NULL)"
+)
+_ONE_PLACE = "places(place) AS (SELECT CAST(?1 AS TEXT))"
+PLACE_MINERS = (
+    "place_miners(place, ip) AS (SELECT place, (SELECT min(miner_ip) FROM costs WHERE location = places.place) "
+    "FROM places WHERE places.place IS NOT NULL UNION ALL SELECT place, (SELECT min(miner_ip) FROM costs "
+    "WHERE location = place_miners.place AND miner_ip > place_miners.ip) FROM place_miners "
+    "WHERE place_miners.ip IS NOT NULL)"
+)
+
+# One location's (parameter ?1) miners, to join as `place_miners m` to their rows `c` in a span [?2, ?3).
+MINERS_AT = f"WITH RECURSIVE {_ONE_PLACE}, {PLACE_MINERS} "
+SPAN_OF_EACH = "c.location = m.place AND c.miner_ip = m.ip AND c.period_start_s >= ?2 AND c.period_start_s < ?3"
+
+
+def walk_keys(location: str | None) -> str:
+    """The `WITH RECURSIVE` clause naming `places` and `place_miners` (see above); with a location,
+    the statement passes it as parameter ?1."""
+    return MINERS_AT if location is not None else f"WITH RECURSIVE {_PLACES}, {PLACE_MINERS} "
+
+
+def span_of_rows(
+    start_s: int, end_s: int, *, location: str | None = None, miner: str | None = None
+) -> tuple[str, str, list[Any]]:
+    """How a statement reads the cost rows `c` starting in [start_s, end_s), of one location or every
+    one, of one miner ('' the meter) or every one, along their key: (its `WITH` clause, its `FROM ...`
+    clause, their parameters). The caller writes `{with}SELECT ... {from}` and may go on with joins
+    and conditions without parameters."""
+    params: list[Any] = [] if location is None else [location]
+    if miner is not None:  # that miner at each location
+        params.append(miner)
+        who, keys = f"c.location = p.place AND c.miner_ip = ?{len(params)}", "places p"
+    else:
+        who, keys = "c.location = m.place AND c.miner_ip = m.ip", "place_miners m"
+    params += [start_s, end_s]
+    span = f"c.period_start_s >= ?{len(params) - 1} AND c.period_start_s < ?{len(params)}"
+    return walk_keys(location), f"FROM {keys} JOIN costs c ON {who} AND {span}", params
 
 
 COST_COLUMNS = (
@@ -708,14 +760,9 @@ def replace_cost_rows(
     Amounts are stored as REAL (about 1e-9 USD on a row); the derived averages are worked out in
     floats from them. Ids are given here, so each row's lines can be written in the same pass.
     """
-    # By time, not by location: `+location` keeps SQLite off the (location, ...) index, through which
-    # it read every row of the location to redo an hour.
-    old = "SELECT id FROM costs WHERE +location = ? AND period_start_s >= ? AND period_start_s < ?"
-    db.execute(f"DELETE FROM cost_lines WHERE cost_id IN ({old})", [location, start_s, end_s])
-    db.execute(
-        "DELETE FROM costs WHERE +location = ? AND period_start_s >= ? AND period_start_s < ?",
-        [location, start_s, end_s],
-    )
+    old = f"SELECT c.id FROM place_miners m JOIN costs c ON {SPAN_OF_EACH}"
+    for table, id_column in (("cost_lines", "cost_id"), ("costs", "id")):
+        db.execute(f"{MINERS_AT}DELETE FROM {table} WHERE {id_column} IN ({old})", [location, start_s, end_s])
     kinds = _kind_ids(db)
     next_id = int(db.execute("SELECT coalesce(max(id), 0) FROM costs").fetchone()[0]) + 1
     cost_rows: list[tuple[Any, ...]] = []
@@ -847,17 +894,9 @@ def query_cost_rows(
     meter_only: bool = False,
 ) -> list[dict[str, Any]]:
     """Cost rows starting in [start_s, end_s), oldest first, optionally for one miner or location."""
-    where = ["period_start_s >= ?", "period_start_s < ?"]
-    params: list[Any] = [start_s, end_s]
-    if miner is not None:
-        where.append("miner_ip = ?")
-        params.append(miner)
-    elif meter_only:
-        where.append("miner_ip = ''")
-    if location is not None:
-        where.append("location = ?")
-        params.append(location)
-    sql = f"SELECT * FROM costs WHERE {' AND '.join(where)} ORDER BY period_start_s, location, miner_ip"
+    who = "" if miner is None and meter_only else miner
+    walk, rows, params = span_of_rows(start_s, end_s, location=location, miner=who)
+    sql = f"{walk}SELECT c.* {rows} ORDER BY c.period_start_s, c.location, c.miner_ip"
     return list(db.query(sql, params))
 
 
@@ -984,14 +1023,9 @@ def cost_totals(
     db: Database, start_s: int, end_s: int, *, location: str | None = None, miner: str | None = None
 ) -> tuple[Decimal, int]:
     """Sum of total cost [USD] and covered seconds of the cost rows starting in [start_s, end_s)."""
-    where = ["period_start_s >= ?", "period_start_s < ?", "miner_ip = ?"]
-    params: list[Any] = [start_s, end_s, miner or ""]
-    if location is not None:
-        where.append("location = ?")
-        params.append(location)
+    walk, rows, params = span_of_rows(start_s, end_s, location=location, miner=miner or "")
     row = db.execute(
-        "SELECT coalesce(sum(total_cost_usd), 0), coalesce(sum(period_end_s - period_start_s), 0) "
-        f"FROM costs WHERE {' AND '.join(where)}",
+        f"{walk}SELECT coalesce(sum(c.total_cost_usd), 0), coalesce(sum(c.period_end_s - c.period_start_s), 0) {rows}",
         params,
     ).fetchone()
     return Decimal(repr(row[0])), int(row[1])
@@ -1020,8 +1054,8 @@ def miner_cost_totals(
 
 def cost_names(db: Database, kind: str) -> list[str]:
     """The miners (or locations) that have cost rows, sorted."""
-    column = {"miners": "miner_ip", "locations": "location"}[kind]
-    return [row[0] for row in db.execute(f"SELECT DISTINCT {column} FROM costs WHERE {column} != '' ORDER BY 1")]
+    names = {"miners": "DISTINCT ip FROM place_miners WHERE ip", "locations": "place FROM places WHERE place"}[kind]
+    return [row[0] for row in db.execute(f"{walk_keys(None)}SELECT {names} != '' ORDER BY 1")]
 
 
 def database_size_bytes(db: Database) -> int:

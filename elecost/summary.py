@@ -31,12 +31,6 @@ class Summary:
     monthly_cost_usd: Decimal
 
 
-def newest_cost_end(db: Database) -> int | None:
-    """End of the newest cost row: where `--days N` counts back from."""
-    row = db.execute("SELECT period_end_s FROM costs ORDER BY period_start_s DESC LIMIT 1").fetchone()
-    return int(row[0]) if row else None
-
-
 def cost_rows(
     db: Database, start_s: int, end_s: int, *, miner: str | None = None, location: str | None = None
 ) -> list[CostRecord]:

@@ -46,6 +46,7 @@ def render(records: list[CostRecord], width: int, terminal: bool) -> str:
         width=width,
         highlight=False,
         markup=False,
+        emoji=False,  # as elecost's console: a name is shown as written
         force_terminal=terminal,
         color_system="truecolor" if terminal else None,
     )
@@ -111,7 +112,13 @@ def test_a_fleets_profit_table_prints_as_rich_lays_out_every_row(
         out = io.StringIO()
         color = "truecolor" if terminal else None
         Console(
-            file=out, width=width, highlight=False, markup=False, force_terminal=terminal, color_system=color
+            file=out,
+            width=width,
+            highlight=False,
+            markup=False,
+            emoji=False,
+            force_terminal=terminal,
+            color_system=color,
         ).print(table)
         return out.getvalue()
 
@@ -132,7 +139,7 @@ def test_a_long_table_on_an_ascii_only_console_is_richs_own_ascii_table() -> Non
 
     def shown() -> str:
         out = _AsciiTerminal()
-        Console(file=out, width=100, highlight=False, markup=False).print(
+        Console(file=out, width=100, highlight=False, markup=False, emoji=False).print(
             records_table(records, ZoneInfo("America/Chicago"), "Costs, last 30 days", label="miner")
         )
         return out.getvalue()
@@ -169,3 +176,12 @@ def test_at_any_width_the_total_column_stays_whole(count: int) -> None:
         assert totals.rstrip().endswith(f" {total:,.2f} │"), (width, totals)
     caption = "peak kW, $/kWh, service, demand, energy and kWh left out to fit the terminal; --json has them"
     assert caption in " ".join(render(records, 40, terminal=False).split())
+
+
+def test_elecost_prints_a_name_with_colons_as_written(capsys: pytest.CaptureFixture[str]) -> None:
+    """A miner named like an emoji code (":V:") is data: Rich would print it as an emoji, and a
+    fleet's table (`_filled_in`) as written; elecost's console prints it as written everywhere."""
+    from elecost.cli.common import show
+
+    show(records_table([record(":V:", Decimal(1), Decimal(1))], ZoneInfo("America/Chicago"), "Costs", label="miner"))
+    assert "│ :V: " in capsys.readouterr().out

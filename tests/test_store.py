@@ -120,6 +120,7 @@ def test_a_first_version_database_upgrades_itself(tmp_path: Path) -> None:
         "011_miner_clients",
         "012_carbon",
         "013_location_settings",
+        "014_cost_rows_one_key",
     ]
     # Rows made before line items are dropped, and their span is left for `record` to price again.
     assert db.execute("SELECT count(*) FROM costs").fetchone()[0] == 0
@@ -129,3 +130,75 @@ def test_a_first_version_database_upgrades_itself(tmp_path: Path) -> None:
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     add_rates(db, [load_tariff_file(EXAMPLES / "flat.yaml")])
     assert record_costs(db).rows == 0
+
+
+# Locations and miners whose names sort tightly: a prefix of another, digits as text, the meter ''.
+PLACES = ("Site", "Site B", "West")
+MINERS = ("", "(site overhead)", "10.0.0.10", "10.0.0.9", "a")
+HOUR = 3600
+
+
+def stored_rows(db: Database) -> list[tuple[str, str, int, int, float]]:
+    """Cost rows at every location, of most miners ('a' at two locations only), some hours missing;
+    written straight into the table: (location, miner, start, end, total USD) of each."""
+    from elecost.store import COST_COLUMNS
+
+    rows, kept = [], []
+    for place_index, place in enumerate(PLACES):
+        for miner_index, miner in enumerate(MINERS):
+            if miner == "a" and place == "West":
+                continue
+            for hour in range(6):
+                if (hour + miner_index + place_index) % 4 == 3:  # gaps, at other hours for each
+                    continue
+                start = 1_780_000_000 + hour * HOUR
+                usd = float(len(rows) + 1)
+                rows.append(
+                    (len(rows) + 1, "t", place, miner, start, start + HOUR, start, 1.0, 2.0, 2.0, 2.0, None, "r",
+                     0.5, usd, 0.0, 0.0, usd, "{}")
+                )  # fmt: skip
+                kept.append((place, miner, start, start + HOUR, usd))
+    with db.write_transaction():
+        db.copy_rows("costs", COST_COLUMNS, rows)
+    return kept
+
+
+def test_cost_rows_are_read_along_their_key_for_any_location_and_miner(elecost_db: Path) -> None:
+    """The reads that walk the key (migration 014) find exactly the rows a filter of them all finds."""
+    from elecost.carbon_store import energy_rows
+    from elecost.rollups import newest_cost_end, rebuild_days
+    from elecost.store import cost_names, cost_totals, first_cost_row_s, query_cost_rows
+
+    with open_db(elecost_db) as db:
+        assert newest_cost_end(db) is None
+        assert cost_names(db, "miners") == cost_names(db, "locations") == []
+        rows = stored_rows(db)
+        with db.write_transaction():  # as `record` keeps them with its rows
+            for place in PLACES:
+                rebuild_days(db, place, [(1_779_926_400, 1_780_012_800), (1_780_012_800, 1_780_099_200)])
+        start, end = 1_780_000_000 + HOUR, 1_780_000_000 + 4 * HOUR
+        for place in (None, *PLACES, "Nowhere"):
+            for miner in (None, *MINERS, "nobody"):
+                for meter_only in (False, True):
+                    who = "" if miner is None and meter_only else miner
+                    expected = sorted(
+                        (s, p, m)
+                        for p, m, s, _, _ in rows
+                        if start <= s < end and place in (None, p) and who in (None, m)
+                    )
+                    found = query_cost_rows(db, start, end, miner=miner, location=place, meter_only=meter_only)
+                    assert [(r["period_start_s"], r["location"], r["miner_ip"]) for r in found] == expected
+                if miner is not None:
+                    usd = sum(u for p, m, s, _, u in rows if start <= s < end and place in (None, p) and m == miner)
+                    assert cost_totals(db, start, end, location=place, miner=miner)[0] == pytest.approx(usd)
+            miners = sorted((p, m, s) for p, m, s, _, _ in rows if start <= s < end and place in (None, p) and m)
+            assert sorted(row[:3] for row in energy_rows(db, start, end, miners=True, location=place)) == miners
+        for place in PLACES:
+            assert first_cost_row_s(db, place) == min(s for p, _, s, _, _ in rows if p == place)
+        assert first_cost_row_s(db, "Nowhere") is None
+        assert newest_cost_end(db) == max(e for _, _, _, e, _ in rows)
+        assert cost_names(db, "miners") == sorted({m for _, m, _, _, _ in rows if m})
+        assert cost_names(db, "locations") == list(PLACES)
+        if db.dialect == "sqlite":  # the key alone: no index by time or by miner to keep up
+            indexes = db.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'costs'")
+            assert [row[0] for row in indexes] == ["sqlite_autoindex_costs_1"]

@@ -116,13 +116,13 @@ def _root(
 def stderr() -> "Console":
     from rich.console import Console
 
-    return Console(stderr=True, markup=False, highlight=False, soft_wrap=True)
+    return Console(stderr=True, markup=False, emoji=False, highlight=False, soft_wrap=True)
 
 
 def _stdout() -> "Console":
     from rich.console import Console
 
-    return Console(highlight=False, markup=False)  # names are data: "[bold]x" is shown as written
+    return Console(highlight=False, markup=False, emoji=False)  # names are data: "[bold]x", ":V:" shown as written
 
 
 def show(renderable: "RenderableType") -> None:
@@ -412,7 +412,7 @@ def days_span(database: "Database", days: int, zone: "ZoneInfo | None" = None) -
     from datetime import UTC, datetime, timedelta
 
     from elecost.instants import local_instant
-    from elecost.summary import newest_cost_end
+    from elecost.rollups import newest_cost_end
 
     end = newest_cost_end(database)
     if end is None:

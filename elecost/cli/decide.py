@@ -176,7 +176,7 @@ def profit(
     from elecost.cli.carbon import profit_co2
     from elecost.mining import profit as profit_rows
     from elecost.report import profit_json, profit_table
-    from elecost.summary import newest_cost_end
+    from elecost.rollups import newest_cost_end
 
     with exit_codes():
         wants_data = data_output(json_out, csv_out)
@@ -340,7 +340,7 @@ STALE_S = 2 * 86_400  # cron records every few minutes: two days without a row i
 def _warn_if_stale(database: "Database", at_s: int) -> None:
     """A forecast from cost rows weeks old says "within budget" about a month it has not seen."""
     from elecost.instants import iso
-    from elecost.summary import newest_cost_end
+    from elecost.rollups import newest_cost_end
 
     newest = newest_cost_end(database)
     if newest is not None and at_s - newest > STALE_S:
