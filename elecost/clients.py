@@ -19,11 +19,12 @@ from decimal import Decimal
 
 from elecost.db import Database
 from elecost.errors import UsageError
+from elecost.rownames import SITE_OVERHEAD
 from elecost.store import miner_clients
 from elecost.summary import meter_records, miner_totals
 from elecost.tariffs.allocation import split as split_by
 from elecost.tariffs.charges import ZERO, Line, lines_less
-from elecost.tariffs.engine import DECIMAL_CONTEXT, SITE_OVERHEAD, CostRecord, combine
+from elecost.tariffs.engine import DECIMAL_CONTEXT, CostRecord, combine
 
 NO_CLIENT = "(no client)"
 _ALL_TIME = (-(2**62), 2**62)

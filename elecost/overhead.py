@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 
 from elecost.context import pricing_context
 from elecost.db import Database
+from elecost.rownames import SITE_OVERHEAD
 from elecost.settings_store import allocating_locations
 from elecost.store import stored_milli_loads
 from elecost.tariffs.charges import KindKey
-from elecost.tariffs.engine import SITE_OVERHEAD, Unpriced, price_hours_for_store
+from elecost.tariffs.engine import Unpriced, price_hours_for_store
 from elecost.tariffs.model import Tariff
 from elecost.tariffs.periods import billing_periods
 

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from elecost.errors import Problem
 from elecost.instants import MAX_S, MIN_S, check_instant, parse_instant
+from elecost.rownames import SITE_OVERHEAD
 from elecost.tariffs.usage import Load
 
 MAX_POWER_W = 1e12  # a terawatt: far above any site, far below what the store's mW integers hold
@@ -217,11 +218,12 @@ def _csv_rows(
     counted, first_s, last_s = 0, MAX_S, MIN_S
 
     def names(fields: list[str]) -> tuple[str, str | None]:
-        """The miner and the location (None: none named) of a row the fast path takes."""
-        return (
-            fields[miner].strip() if miner is not None else "",
-            (fields[place].strip() or None) if place is not None else None,
-        )
+        """The miner and the location (None: none named) of a row the fast path takes (ValueError:
+        the miner takes a name of elecost's own, for the careful path to say so)."""
+        named = fields[miner].strip() if miner is not None else ""
+        if named == SITE_OVERHEAD:
+            raise ValueError(named)
+        return named, (fields[place].strip() or None) if place is not None else None
 
     end_line = reader.line_num
     try:
@@ -396,6 +398,16 @@ def _row(
         if value is not None and not isinstance(value, str | int):
             problems.append(Problem(source, line, field, f"must be text, got {_kind(value)}"))
             ok = False
+    if isinstance(miner, str) and miner.strip() == SITE_OVERHEAD:
+        problems.append(
+            Problem(
+                source,
+                line,
+                "miner",
+                f"{SITE_OVERHEAD!r} is elecost's name for a site's overhead; name the miner otherwise",
+            )
+        )
+        ok = False
     if not ok or watts is None:
         return None
     place = str(location).strip() if location is not None and location != "" else None

@@ -20,8 +20,8 @@ from elecost.bills import bills
 from elecost.db import Database
 from elecost.errors import InputError, Problem, UsageError
 from elecost.overhead import allocates_overhead, own_miner_usd
+from elecost.rownames import SITE_OVERHEAD
 from elecost.store import active_rate, query_cost_rows, stored_milli_loads
-from elecost.tariffs.engine import SITE_OVERHEAD
 from elecost.tariffs.periods import billing_periods, local_date, local_days
 from elecost.tariffs.usage import MILLIWATT_SECONDS_PER_KWH, MilliLoad
 

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 
 from elecost.db import Database
 from elecost.errors import UsageError
+from elecost.rownames import SITE_OVERHEAD
 from elecost.store import active_rates, first_cost_row_s, mark_dirty, reading_locations, reading_span, write_transaction
-from elecost.tariffs.engine import SITE_OVERHEAD
 
 EVERY_LOCATION = ""
 

@@ -18,9 +18,10 @@ from test_hourly import fleets, milli
 from typer.testing import CliRunner
 
 from elecost.cli import app
+from elecost.rownames import SITE_OVERHEAD
 from elecost.store import open_db
 from elecost.tariffs.allocation import allocate_overhead, split
-from elecost.tariffs.engine import SITE_OVERHEAD, KindKey, price_hours_for_store
+from elecost.tariffs.engine import KindKey, price_hours_for_store
 from elecost.tariffs.periods import billing_periods
 from elecost.tariffs.usage import Load
 

@@ -153,3 +153,28 @@ def test_names_print_as_written_not_as_markup(write: Callable[[str, str], Path])
 
 def test_no_progress_bar_when_stderr_is_not_a_terminal() -> None:
     assert _progress_opener() is None
+
+
+def test_a_miner_may_not_take_the_site_overheads_name(write: Callable[[str, str], Path]) -> None:
+    """With a whole-meter reading, `record` writes the site's overhead as miner '(site overhead)':
+    a miner of that name would share its rows' key. Refused at import, in every row and format."""
+    tou_site()
+    csv = write(
+        "r.csv",
+        """
+        timestamp,miner,power_w
+        2026-05-04T00:00:00Z,a,3000
+        2026-05-04T00:00:00Z,(site overhead),3000
+        2026-05-04T00:05:00Z, (site overhead) ,3000
+        2026-05-04T00:05:00Z,(site overhead)s,3000
+        """,
+    )
+    lines = write("r.jsonl", '{"timestamp": "2026-05-04T00:00:00Z", "miner": "(site overhead)", "power_w": 1}\n')
+    message = "miner: '(site overhead)' is elecost's name for a site's overhead; name the miner otherwise"
+    assert run("readings", "import", str(csv)) == (
+        2,
+        f"error: {csv}:3: {message}\nerror: {csv}:4: {message}\n2 errors; nothing was written.\n",
+    )
+    assert run("readings", "import", str(lines)) == (2, f"error: {lines}:1: {message}\n1 error; nothing was written.\n")
+    with open_db(Path(os.environ["ELECOST_DB"])) as db:
+        assert db.execute("SELECT count(*) FROM readings").fetchone()[0] == 0

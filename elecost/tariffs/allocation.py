@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TypeVar
 
-from elecost.tariffs.engine import SITE_OVERHEAD, FloatLine, FloatRow
+from elecost.rownames import SITE_OVERHEAD
+from elecost.tariffs.engine import FloatLine, FloatRow
 
 Amount = TypeVar("Amount", Decimal, float)
 

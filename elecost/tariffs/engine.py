@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from elecost.errors import UsageError
 from elecost.instants import iso
+from elecost.rownames import SITE_OVERHEAD
 from elecost.tariffs.charges import (
     DEMAND_KINDS,
     ENERGY_KINDS,
@@ -338,9 +339,6 @@ def _price(
                 )
             rows.extend(_overhead_rows(tariff, meter_rows, rows[len(meter_rows) :], "" in clipped, reporting))
     return rows, peaks, []
-
-
-SITE_OVERHEAD = "(site overhead)"
 
 
 def _overhead_rows(
