@@ -343,9 +343,9 @@ def m013_location_settings(db: Database) -> None:
 @migrations(name="014_cost_rows_one_key")
 def m014_cost_rows_one_key(db: Database) -> None:
     """Cost rows keep one index, their key (location, miner_ip, period_start_s). `record` writes a
-    miner's hours in a run, so the key grows in order; an index by time took each row at another
-    place and cost a fleet-month's `record` more than a second (issue 16). A location's rows over a
-    span are read miner by miner along the key (`elecost.store.EACH_MINER`), a miner's across
-    locations location by location."""
+    miner's hours in a run, so the key grows in order; an index by time had each row inserted at a
+    scattered place and cost a fleet-month's `record` more than a second (issue 16). A location's
+    rows over a span are read miner by miner along the key, a miner's across locations location by
+    location (`elecost.store.walk_keys`)."""
     db.execute("DROP INDEX costs_by_time")
     db.execute("DROP INDEX costs_by_miner_time")

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from elecost.errors import Problem
 from elecost.instants import MAX_S, MIN_S, check_instant, parse_instant
-from elecost.rownames import SITE_OVERHEAD
+from elecost.rownames import SITE_OVERHEAD, taken_name
 from elecost.tariffs.usage import Load
 
 MAX_POWER_W = 1e12  # a terawatt: far above any site, far below what the store's mW integers hold
@@ -234,7 +234,14 @@ def _csv_rows(
                 watts = float(fields[power])
                 if not 0 <= watts <= MAX_POWER_W or (lasts is not None and fields[lasts]):
                     raise ValueError(watts)
-                # The power first: a timestamp is kept (and spans the tally) once a row with it passes.
+                # The power and the miner first: a timestamp is kept (and spans the tally) once a row with it passes.
+                if store is None:
+                    named, location = names(fields)
+                else:
+                    who = fields[name_at] if name_at is not None else names_of(fields) if names_of else ""
+                    miner_id = ids.get(who)
+                    if miner_id is None:
+                        named, location = names(fields)
                 stamp = fields[at]
                 timestamp_s = instants.get(stamp)
                 if timestamp_s is None:
@@ -244,12 +251,9 @@ def _csv_rows(
                     instants[stamp] = timestamp_s
                     first_s, last_s = min(first_s, timestamp_s), max(last_s, timestamp_s)
                 if store is None:
-                    yield (start_line, timestamp_s, watts, *names(fields), None)
+                    yield (start_line, timestamp_s, watts, named, location, None)
                 else:
-                    who = fields[name_at] if name_at is not None else names_of(fields) if names_of else ""
-                    miner_id = ids.get(who)
                     if miner_id is None:
-                        named, location = names(fields)
                         miner_id = ids[who] = store.miner_id(location, named)
                     counted += 1
                     yield (miner_id, timestamp_s, watts)
@@ -398,15 +402,8 @@ def _row(
         if value is not None and not isinstance(value, str | int):
             problems.append(Problem(source, line, field, f"must be text, got {_kind(value)}"))
             ok = False
-    if isinstance(miner, str) and miner.strip() == SITE_OVERHEAD:
-        problems.append(
-            Problem(
-                source,
-                line,
-                "miner",
-                f"{SITE_OVERHEAD!r} is elecost's name for a site's overhead; name the miner otherwise",
-            )
-        )
+    if isinstance(miner, str) and (taken := taken_name(miner)):
+        problems.append(Problem(source, line, "miner", taken))
         ok = False
     if not ok or watts is None:
         return None

@@ -444,7 +444,7 @@ def whole_days(db: Database, start_s: int, end_s: int, location: str | None) -> 
 
 
 def newest_cost_end(db: Database) -> int | None:
-    """End of the newest cost row: where `--days N` counts back from. A location's is the latest end
+    """The latest end of a cost row: where `--days N` counts back from. A location's is the latest end
     in its newest day's rollups (two seeks, where a seek to each miner's newest row took 8 ms at
     1,000 miners), or without rollups (rows made before them) that of each miner's newest row."""
     ends = []

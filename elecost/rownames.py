@@ -6,3 +6,10 @@ would share its key, and reports would take the miner for the overhead.
 """
 
 SITE_OVERHEAD = "(site overhead)"
+
+
+def taken_name(name: str) -> str | None:
+    """Why a miner may not be called `name` (None: it may)."""
+    if name.strip() == SITE_OVERHEAD:
+        return f"{SITE_OVERHEAD!r} is elecost's name for a site's overhead; name the miner otherwise"
+    return None

@@ -643,8 +643,8 @@ def reading_locations(db: Database) -> list[str]:
 # --- cost rows -----------------------------------------------------------------------------
 
 # Cost rows have one index, their key (location, miner_ip, period_start_s) (migration 014): `record`
-# writes a miner's hours in a run, so the key grows in order, where an index by time took each row
-# at another place (over a second of a fleet-month's `record`). A statement reading a span's rows
+# writes a miner's hours in a run, so the key grows in order, where an index by time had each row
+# inserted at a scattered place (over a second of a fleet-month's `record`). A statement reading a span's rows
 # without naming both the location and the miner walks the key instead: a seek finds each next
 # location or miner, one more its rows in the span. `walk_keys` is its `WITH RECURSIVE` clause:
 # `places(place)`, the locations that have cost rows (or one, parameter ?1), and

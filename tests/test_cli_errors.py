@@ -157,7 +157,8 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal() -> None:
 
 def test_a_miner_may_not_take_the_site_overheads_name(write: Callable[[str, str], Path]) -> None:
     """With a whole-meter reading, `record` writes the site's overhead as miner '(site overhead)':
-    a miner of that name would share its rows' key. Refused at import, in every row and format."""
+    a miner of that name would share its rows' key. Refused at import, in every row and format,
+    and by `miner add` (whose miners `miners poll` reads)."""
     tou_site()
     csv = write(
         "r.csv",
@@ -178,3 +179,11 @@ def test_a_miner_may_not_take_the_site_overheads_name(write: Callable[[str, str]
     assert run("readings", "import", str(lines)) == (2, f"error: {lines}:1: {message}\n1 error; nothing was written.\n")
     with open_db(Path(os.environ["ELECOST_DB"])) as db:
         assert db.execute("SELECT count(*) FROM readings").fetchone()[0] == 0
+    assert run("miner", "add", "(site overhead)", "--location", "Site") == (2, f"error: {message.split(': ', 1)[1]}\n")
+    # Skipped, a refused row's later timestamp does not widen the span `record` is to redo.
+    late = write(
+        "late.csv", "timestamp,miner,power_w\n2026-05-04T00:00:00Z,a,3000\n2026-06-04T00:00:00Z,(site overhead),1\n"
+    )
+    assert run("readings", "import", str(late), "--skip-bad")[0] == 0
+    with open_db(Path(os.environ["ELECOST_DB"])) as db:
+        assert db.execute("SELECT start_s, end_s FROM dirty").fetchall() == [(1_777_852_800, 1_777_852_800)]

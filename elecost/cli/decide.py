@@ -106,6 +106,7 @@ def miner_add(
     from elecost.errors import UsageError
     from elecost.importer import only_active_location
     from elecost.minerapi import address_range
+    from elecost.rownames import taken_name
     from elecost.store import Miner, add_miners
 
     with exit_codes():
@@ -115,6 +116,8 @@ def miner_add(
             raise UsageError(str(exc)) from None
         if names is not None and host is not None:
             raise UsageError("--host gives one miner's address; a range names its own addresses")
+        if names is None and (taken := taken_name(name)):
+            raise UsageError(taken)
         hashrate = None if hashrate_th is None else float(decimal_option(hashrate_th, "--hashrate-th", "1e9"))
         power = None if power_w is None else float(decimal_option(power_w, "--power-w", "1e12"))
         database = open_database(db, create=True)
