@@ -248,10 +248,10 @@ def bench(work: Path, miners: int, days: int, repeat: int, calc_days: int, url: 
         f"= {baseline / imported:.0%} of baseline; peak RSS {timed_import.rss / 1024:.0f} MB"
     )  # type: ignore[attr-defined]
 
-    record_s, _ = run(db, "record")
+    record_s, record_rss = run(db, "record")
     print(
         f"record (whole month):         {record_s:7.2f} s  = {record_s / baseline:.2f}x the plain load "
-        f"({baseline:.2f} s)"
+        f"({baseline:.2f} s); peak RSS {record_rss / 1024:.0f} MB"
     )
     one_more_hour = work / "hour.csv"
     with fleet.open() as source, one_more_hour.open("w") as out:
