@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from elecost.errors import Problem
 from elecost.instants import MAX_S, MIN_S, check_instant, parse_instant
-from elecost.rownames import SITE_OVERHEAD, taken_name
+from elecost.rownames import taken_name
 from elecost.tariffs.usage import Load
 
 MAX_POWER_W = 1e12  # a terawatt: far above any site, far below what the store's mW integers hold
@@ -221,7 +221,7 @@ def _csv_rows(
         """The miner and the location (None: none named) of a row the fast path takes (ValueError:
         the miner takes a name of elecost's own, for the careful path to say so)."""
         named = fields[miner].strip() if miner is not None else ""
-        if named == SITE_OVERHEAD:
+        if taken_name(named):
             raise ValueError(named)
         return named, (fields[place].strip() or None) if place is not None else None
 

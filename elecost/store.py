@@ -642,14 +642,14 @@ def reading_locations(db: Database) -> list[str]:
 
 # --- cost rows -----------------------------------------------------------------------------
 
-# Cost rows have one index, their key (location, miner_ip, period_start_s) (migration 014): `record`
-# writes a miner's hours in a run, so the key grows in order, where an index by time had each row
-# inserted at a scattered place (over a second of a fleet-month's `record`). A statement reading a span's rows
-# without naming both the location and the miner walks the key instead: a seek finds each next
-# location or miner, one more its rows in the span. `walk_keys` is its `WITH RECURSIVE` clause:
-# `places(place)`, the locations that have cost rows (or one, parameter ?1), and
-# `place_miners(place, ip)`, each one's miners ('' the meter; `ip` is NULL on a last row per
-# location, which joins no row). A few thousand seeks take milliseconds.
+# Cost rows have one index, their key (location, miner_ip, period_start_s) (migration 014):
+# `record` writes a miner's hours in a run, so the key grows in order, where an index by time had
+# each row inserted at a scattered place (over a second of a fleet-month's `record`). A statement
+# reading a span's rows without naming both the location and the miner walks the key instead: a
+# seek finds each next location or miner, one more its rows in the span. `walk_keys` is its
+# `WITH RECURSIVE` clause: `places(place)`, the locations that have cost rows (or one, parameter
+# ?1), and `place_miners(place, ip)`, each one's miners ('' the meter; `ip` is NULL on a last row
+# per location, which joins no row). A few thousand seeks take milliseconds.
 _PLACES = (
     "places(place) AS (SELECT min(location) FROM costs UNION ALL SELECT (SELECT min(location) FROM costs "
     "WHERE location > places.place) FROM places WHERE places.place IS NOT NULL)"
@@ -1054,8 +1054,11 @@ def miner_cost_totals(
 
 def cost_names(db: Database, kind: str) -> list[str]:
     """The miners (or locations) that have cost rows, sorted."""
-    names = {"miners": "DISTINCT ip FROM place_miners WHERE ip", "locations": "place FROM places WHERE place"}[kind]
-    return [row[0] for row in db.execute(f"{walk_keys(None)}SELECT {names} != '' ORDER BY 1")]
+    names = {
+        "miners": "SELECT DISTINCT ip FROM place_miners WHERE ip != ''",
+        "locations": "SELECT place FROM places WHERE place != ''",
+    }[kind]
+    return [row[0] for row in db.execute(f"{walk_keys(None)}{names} ORDER BY 1")]
 
 
 def database_size_bytes(db: Database) -> int:
