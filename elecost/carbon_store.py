@@ -56,12 +56,6 @@ def intensity_intervals(db: Database, zone: str, start_s: int, end_s: int) -> li
     return [(max(start, start_s), min(end, end_s), value) for start, end, value in rows]
 
 
-def has_carbon(db: Database) -> bool:
-    """Whether any carbon series is stored: what `summary` and `profit` ask before loading the carbon
-    arithmetic (without a series they print what they printed before)."""
-    return db.execute("SELECT 1 FROM carbon LIMIT 1").fetchone() is not None
-
-
 def carbon_zones(db: Database) -> list[str]:
     """The names of the stored zones."""
     return [row[0] for row in db.execute("SELECT DISTINCT zone FROM carbon ORDER BY zone")]

@@ -148,7 +148,7 @@ def summary_co2(
     zone: "ZoneInfo",
 ) -> "CarbonSummary | None":
     """The summary's CO2 (None: no series stored, and the summary stays as it was)."""
-    from elecost.carbon_store import has_carbon
+    from elecost.store import has_carbon
 
     if not has_carbon(database):
         return None
@@ -161,7 +161,7 @@ def profit_co2(
     database: "Database", rows: "list[ProfitRow]", start: int, end: int, btc_price: str | None
 ) -> "dict[tuple[str | None, str], ProfitCarbon] | None":
     """Each profit row's CO2 per day and per BTC (None: no series stored)."""
-    from elecost.carbon_store import has_carbon
+    from elecost.store import has_carbon
 
     if not has_carbon(database):
         return None
