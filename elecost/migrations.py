@@ -349,3 +349,14 @@ def m014_cost_rows_one_key(db: Database) -> None:
     location (`elecost.store.walk_keys`)."""
     db.execute("DROP INDEX costs_by_time")
     db.execute("DROP INDEX costs_by_miner_time")
+
+
+@migrations(name="015_cost_days_by_miner")
+def m015_cost_days_by_miner(db: Database) -> None:
+    """The miners' daily rollups also by (location, miner_ip, day_start_s), with what a sum per miner
+    reads: a location's whole days are read miner by miner, in order, so SQLite sums them without
+    sorting a fleet-month's 30,000 rollups first (`elecost.rollups._parts`; issue 16)."""
+    db.execute(
+        "CREATE INDEX cost_days_by_miner ON cost_days (location, miner_ip, day_start_s, first_s, last_s, "
+        "covered_s, rate_name, total_kwh, peak_power_kw, energy_cost_usd, demand_charge_usd, service_charge_usd)"
+    )

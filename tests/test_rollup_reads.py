@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from elecost.cli import app
 from elecost.importer import import_readings
 from elecost.record import record_costs
+from elecost.rollups import miner_sums
 from elecost.store import activate_rate, add_rates, open_db
 from elecost.tariffs.load import load_tariff_file
 
@@ -142,3 +143,27 @@ def test_reading_span_and_first_cost_row_by_seeks_equal_the_scans(site: Path) ->
         first = db.execute("SELECT min(period_start_s) FROM costs WHERE location = ?", [place]).fetchone()[0]
         assert first_cost_row_s(db, place) == first
     assert reading_span(db, "West Texas Site") == (START, START + 4 * 86_400 - STEP_S)
+
+
+@pytest.mark.sqlite_only
+def test_whole_days_of_one_location_are_summed_miner_by_miner_without_a_sort(site: Path) -> None:
+    """A summary's per-miner sums of whole days read the rollups along their index by miner (migration
+    015), in miner order: SQLite sorts nothing. (That they equal the sums of the rows: the tests above.)"""
+    db = open_db(site)
+    statements: list[tuple[str, object]] = []
+    execute = db.execute
+
+    def logged(sql: str, params: object = ()) -> object:
+        statements.append((sql, params))
+        return execute(sql, params)
+
+    db.execute = logged  # type: ignore[method-assign]
+    end = START + 4 * 86_400 + 3_600  # Oct 31 to Nov 3, Nov 1 of 25 hours
+    sums = miner_sums(db, START, end, None)
+    assert [row[0] for row in sums] == ["a", "b", "c"]
+    sql, params = statements[-1]
+    plan = [row[-1] for row in execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()]
+    assert any(
+        "USING COVERING INDEX cost_days_by_miner (location=? AND miner_ip=? AND day_start_s>?" in p for p in plan
+    )
+    assert not any("TEMP B-TREE" in step for step in plan), plan
