@@ -166,15 +166,19 @@ class _FittedRecords:
         self.total: list[str] | None = None
         if len(records) > 1:
             zero = Decimal(0)
+            energy, demand, service = (
+                sum((getattr(r, amount) for r in records), zero)
+                for amount in ("energy_cost_usd", "demand_charge_usd", "service_charge_usd")
+            )
             self.total = [
                 "total",
                 f"{_number(sum((r.energy_kwh for r in records), zero)):,.3f}",
                 "",
                 "",
-                _money(sum((r.energy_cost_usd for r in records), zero)),
-                _money(sum((r.demand_charge_usd for r in records), zero)),
-                _money(sum((r.service_charge_usd for r in records), zero)),
-                _money(sum((r.total_cost_usd for r in records), zero)),
+                _money(energy),
+                _money(demand),
+                _money(service),
+                _money(energy + demand + service),
             ]
         self.partial = any(record.partial for record in records) and label == "period"
 
