@@ -494,8 +494,9 @@ def _parts(
     A summary of whole days, the usual one, has none, and a single select is read in place where a
     union goes through a co-routine (a fleet-month by miner: 30 ms -> 22 ms).
 
-    Whole days of one location from `cost_days` are read miner by miner along its index by miner
-    (migration 015), so a sum per miner needs no sort (22 -> 16 ms); `parts` is then the only name.
+    On SQLite, whole days of one location from `cost_days` are read miner by miner along its index
+    by miner (migration 015), so a sum per miner needs no sort (22 -> 16 ms); `parts` is then the
+    only name. (PostgreSQL sums by hashing, unsorted.)
 
     The edges reach their rows miner by miner along the rows' key: `place_miners(place, ip)` holds
     each edge location's miners, to join as `m` between `edges e` and `costs c` (see `elecost.store`)."""
@@ -508,7 +509,7 @@ def _parts(
             edges += [(place, low, high) for low, high in ((start_s, first), (last, end_s)) if high > low]
         else:
             edges.append((place, start_s, end_s))
-    if table == "cost_days" and len(spans) == 1 and not edges:
+    if table == "cost_days" and db.dialect == "sqlite" and len(spans) == 1 and not edges:
         ((place, (first, last)),) = spans.items()
         by_miner = (
             f"{_DAY_MINERS}, parts AS (SELECT {columns} FROM cost_days d WHERE d.location = ?1 "
