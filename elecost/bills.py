@@ -25,9 +25,10 @@ from elecost.store import (
     stored_milli_loads,
 )
 from elecost.summary import meter_records
-from elecost.tariffs.engine import CostRecord, bill_from_hours, bill_periods
+from elecost.tariffs.engine import bill_from_hours, bill_periods
 from elecost.tariffs.model import Tariff
 from elecost.tariffs.periods import billing_periods
+from elecost.tariffs.records import CostRecord
 
 
 def bills(

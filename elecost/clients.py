@@ -24,7 +24,7 @@ from elecost.store import miner_clients
 from elecost.summary import meter_records, miner_totals
 from elecost.tariffs.allocation import split as split_by
 from elecost.tariffs.charges import ZERO, Line, lines_less
-from elecost.tariffs.engine import DECIMAL_CONTEXT, CostRecord, combine
+from elecost.tariffs.records import DECIMAL_CONTEXT, CostRecord, combine
 
 NO_CLIENT = "(no client)"
 _ALL_TIME = (-(2**62), 2**62)

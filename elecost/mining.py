@@ -21,9 +21,9 @@ from elecost.errors import UsageError
 from elecost.pricing import price_constant_load
 from elecost.rollups import miner_costs
 from elecost.store import Miner, active_rate, active_rates, list_miners
-from elecost.tariffs.engine import DECIMAL_CONTEXT
 from elecost.tariffs.model import DemandCharge, Tariff
 from elecost.tariffs.periods import billing_periods, local_date, local_midnight
+from elecost.tariffs.records import DECIMAL_CONTEXT
 from elecost.tariffs.schedule import Schedule
 from elecost.tariffs.usage import clock_phase_s
 

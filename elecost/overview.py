@@ -21,9 +21,9 @@ from elecost.peaks import peak_loads
 from elecost.price_store import price_intervals
 from elecost.store import active_rates, budgets, list_miners, miner_cost_totals
 from elecost.summary import cost_summary
-from elecost.tariffs.engine import CostRecord
 from elecost.tariffs.model import Tariff
 from elecost.tariffs.periods import billing_periods
+from elecost.tariffs.records import CostRecord
 from elecost.tariffs.schedule import price_in_force
 
 DAY_S = 86_400

@@ -14,8 +14,9 @@ from decimal import Decimal
 from elecost.errors import InputError, UsageError
 from elecost.readings import Gap, Reading, dedupe, loads_by_miner
 from elecost.tariffs import engine
-from elecost.tariffs.engine import Context, CostRecord, bill_periods, combine
+from elecost.tariffs.engine import Context, bill_periods
 from elecost.tariffs.model import Tariff
+from elecost.tariffs.records import CostRecord, combine
 from elecost.tariffs.usage import to_milli
 
 

@@ -43,9 +43,10 @@ from elecost.store import (
     write_transaction,
 )
 from elecost.tariffs.allocation import allocate_overhead
-from elecost.tariffs.engine import CostRecord, price_hours_for_store
+from elecost.tariffs.engine import price_hours_for_store
 from elecost.tariffs.model import Tariff
 from elecost.tariffs.periods import billing_periods, local_days
+from elecost.tariffs.records import CostRecord
 from elecost.tariffs.usage import HOUR_S, clock_phase_s
 
 # A load can run past its reading by the miner's spacing: look that far into the next period.

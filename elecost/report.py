@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from elecost.store import Miner
     from elecost.summary import Summary
     from elecost.tariffs.charges import Line
-    from elecost.tariffs.engine import CostRecord
     from elecost.tariffs.model import Tariff
+    from elecost.tariffs.records import CostRecord
 
 CENT = Decimal("0.01")
 MICRO = Decimal("0.000001")

@@ -16,7 +16,7 @@ from elecost.report_html import Segment, charge_segments
 
 if TYPE_CHECKING:
     from elecost.summary import Summary
-    from elecost.tariffs.engine import CostRecord
+    from elecost.tariffs.records import CostRecord
 
 WIDTH = 80
 _ENERGY_STYLES = ("blue", "cyan", "bright_blue", "bright_cyan", "magenta", "bright_magenta")

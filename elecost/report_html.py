@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from elecost.instants import local_minute, span_text
 from elecost.report import cents
-from elecost.tariffs.engine import DECIMAL_CONTEXT, KIND_ORDER, CostRecord
+from elecost.tariffs.records import DECIMAL_CONTEXT, KIND_ORDER, CostRecord
 
 if TYPE_CHECKING:
     # Named in annotations only: `elecost summary` draws its chart with this module's segments

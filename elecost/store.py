@@ -28,8 +28,9 @@ from elecost.tariffs.load import TOP_KEYS, tariff_from_mapping, tariff_to_mappin
 if TYPE_CHECKING:
     # The engine and the readings module are imported where used: listing rates needs neither (issue 15).
     from elecost.readings import StoreRow
-    from elecost.tariffs.engine import CostRecord, FloatRow, Prior
+    from elecost.tariffs.engine import FloatRow, Prior
     from elecost.tariffs.model import Tariff
+    from elecost.tariffs.records import CostRecord
     from elecost.tariffs.usage import MilliLoad
 
 BUSY_TIMEOUT_MS = 60_000
@@ -844,7 +845,7 @@ def stored_decimal(value: float) -> Decimal:
 
 def record_from_row(row: dict[str, Any], lines: list[Line] | None = None) -> CostRecord:
     """A `costs` row (and its lines) as a cost record (amounts back to Decimal through their shortest text)."""
-    from elecost.tariffs.engine import CostRecord
+    from elecost.tariffs.records import CostRecord
 
     return CostRecord(
         rate_name=row["rate_name"],

@@ -14,7 +14,7 @@ from elecost.errors import UsageError
 from elecost.rollups import meter_days, miner_line_sums, miner_sums
 from elecost.store import cost_records, cost_totals, query_cost_rows, stored_decimal
 from elecost.tariffs.charges import Line
-from elecost.tariffs.engine import CostRecord, combine
+from elecost.tariffs.records import CostRecord, combine
 
 GROUPINGS = ("day", "miner", "location", "period")
 RUN_RATE_S = 7 * 86_400  # the run rate is the cost per hour over the last 7 days of rows

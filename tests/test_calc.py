@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from elecost.pricing import price_constant_load
 from elecost.report import cents
-from elecost.tariffs.engine import CostRecord, combine, price_loads
+from elecost.tariffs.engine import price_loads
+from elecost.tariffs.records import CostRecord, combine
 from elecost.tariffs.usage import Load
 
 from helpers import at, example, tariff

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal, localcontext
 
-from elecost.tariffs.engine import DECIMAL_CONTEXT, CostRecord, combine, price_loads
+from elecost.tariffs.engine import price_loads
+from elecost.tariffs.records import DECIMAL_CONTEXT, CostRecord, combine
 from elecost.tariffs.usage import Load
 
 from helpers import at, tariff

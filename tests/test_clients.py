@@ -171,7 +171,7 @@ def test_a_location_without_miners_gives_its_overhead_to_no_client(tmp_path: Pat
 def test_shares_of_the_overhead_add_up_to_it_exactly(kwh: list[Decimal], usd: Decimal) -> None:
     from elecost.clients import NO_CLIENT, _allocate
     from elecost.tariffs.charges import Line
-    from elecost.tariffs.engine import DECIMAL_CONTEXT, CostRecord
+    from elecost.tariffs.records import DECIMAL_CONTEXT, CostRecord
 
     line = Line("energy", "Flat", usd * 10, "kWh", usd, "", "", "")
     rest = CostRecord("Flat", "Site", "(site overhead)", 0, 3600, usd * 10, Decimal(0), usd, usd / 3, usd / 7, [line])

@@ -7,8 +7,9 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from elecost.tariffs.engine import CostRecord, price_hours
+from elecost.tariffs.engine import price_hours
 from elecost.tariffs.periods import billing_periods
+from elecost.tariffs.records import CostRecord
 from elecost.tariffs.usage import Load, float_hourly_peaks_kw, to_milli
 
 from helpers import at, example

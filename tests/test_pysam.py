@@ -23,9 +23,10 @@ from typing import Any
 
 import pytest
 
-from elecost.tariffs.engine import CostRecord, price_loads
+from elecost.tariffs.engine import price_loads
 from elecost.tariffs.load import tariff_from_mapping
 from elecost.tariffs.model import Tariff
+from elecost.tariffs.records import CostRecord
 from elecost.tariffs.usage import Load
 
 from pysam_runner import monthly_bills

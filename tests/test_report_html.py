@@ -17,8 +17,8 @@ from elecost.cli import app
 from elecost.overview import MinerRow, Overview, PriceNow, Series
 from elecost.pricing import price_constant_load
 from elecost.report_html import charge_segments, render_report
-from elecost.tariffs.engine import DECIMAL_CONTEXT, CostRecord, combine
 from elecost.tariffs.model import Tariff
+from elecost.tariffs.records import DECIMAL_CONTEXT, CostRecord, combine
 
 from conftest import EXAMPLES
 from helpers import at, example, tariff

@@ -15,7 +15,7 @@ from rich.console import Console
 
 import elecost.report
 from elecost.report import records_table
-from elecost.tariffs.engine import CostRecord
+from elecost.tariffs.records import CostRecord
 
 NAMES = st.text(
     alphabet=st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=24

@@ -17,8 +17,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from elecost.tariffs.engine import CostRecord, price_loads
+from elecost.tariffs.engine import price_loads
 from elecost.tariffs.model import Tariff
+from elecost.tariffs.records import CostRecord
 from elecost.tariffs.usage import Load
 
 YEAR = 2018
