@@ -18,7 +18,7 @@ from elecost.series_store import ImportCounts, SeriesTable, import_intervals, ov
 from elecost.store import span_of_rows, write_transaction
 
 if TYPE_CHECKING:
-    from elecost.prices import SeriesRow  # the parser: `summary` asks this module only whether a series exists
+    from elecost.prices import SeriesRow  # the parser, which the store's readers do not need
 
 
 def gco2_per_kwh(ugco2_per_kwh: int) -> Decimal:

@@ -7,7 +7,7 @@ parts (contract section 4), so it can differ by a cent from the sum of the shown
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from rich.segment import Segment
 from rich.table import Table
 
 from elecost.instants import iso, span_text
+from elecost.tariffs.records import DECIMAL_CONTEXT
 
 if TYPE_CHECKING:
     # Named in annotations only: importing them would make `rate list` load the store's
@@ -142,7 +143,10 @@ def records_table(
 
 
 class _FittedRecords:
-    """A records table built at render time, when the width is known."""
+    """A records table built at render time, when the width is known. It keeps within the width
+    (`_cropped`, `_fits`), so `show` need not crop it."""
+
+    within_width = True
 
     OPTIONAL = ("peak kW", "$/kWh", "service", "demand", "energy", "kWh")  # left out in this order, as need be
 
@@ -166,10 +170,11 @@ class _FittedRecords:
         self.total: list[str] | None = None
         if len(records) > 1:
             zero = Decimal(0)
-            energy, demand, service = (
-                sum((getattr(r, amount) for r in records), zero)
-                for amount in ("energy_cost_usd", "demand_charge_usd", "service_charge_usd")
-            )
+            with localcontext(DECIMAL_CONTEXT):  # the engine's precision: these sums never round
+                energy = sum((r.energy_cost_usd for r in records), zero)
+                demand = sum((r.demand_charge_usd for r in records), zero)
+                service = sum((r.service_charge_usd for r in records), zero)
+                total = energy + demand + service
             self.total = [
                 "total",
                 f"{_number(sum((r.energy_kwh for r in records), zero)):,.3f}",
@@ -178,7 +183,7 @@ class _FittedRecords:
                 _money(energy),
                 _money(demand),
                 _money(service),
-                _money(energy + demand + service),
+                _money(total),
             ]
         self.partial = any(record.partial for record in records) and label == "period"
 
@@ -222,13 +227,20 @@ class _FittedRecords:
             table.add_section()
             table.add_row(*(self.total[i] for i in keep), style="bold")
         if not fast:
-            yield table
+            yield from _cropped(console, options, table)
             return
         rest = [[row[i] for i in keep] for row in self.rows[1:]]
         yield from _filled_in(console, options, table, rest, [widths[i] for i in keep], ["<", *">" * (len(keep) - 1)])
 
 
 FAST_ROWS = 40  # a table longer than this is laid out by Rich from its first row (see _filled_in)
+
+
+def _cropped(console: Any, options: Any, table: Table) -> Any:
+    """`table` as Rich lays it out, each line cut to the width as `Console.print` cuts what it prints:
+    a table whose columns cannot all fit (the total is never left out) stays within the width too."""
+    for line in console.render_lines(table, options, pad=False, new_lines=True):
+        yield from line
 
 
 def _filled_in(
@@ -405,7 +417,10 @@ def profit_table(rows: Sequence[ProfitRow], network: Network) -> RenderableType:
 
 
 class _ProfitTable:
-    """The profit table, laid out when the width is known: a fleet's from its first row (`_filled_in`)."""
+    """The profit table, laid out when the width is known: a fleet's from its first row (`_filled_in`).
+    It keeps within the width (`_cropped`, `_fits`), so `show` need not crop it."""
+
+    within_width = True
 
     COLUMNS = ("miner", "TH/s", "J/TH", "revenue", "cost", "margin", "b/e", "from")
     ALIGN = "<>>>>>><"
@@ -434,7 +449,7 @@ class _ProfitTable:
                 continue
             table.add_row(*cells, style="bold" if bold else None)
         if not fast:
-            yield table
+            yield from _cropped(console, options, table)
             return
         yield from _filled_in(console, options, table, plain[1:], widths, list(self.ALIGN))
 

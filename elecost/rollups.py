@@ -485,7 +485,14 @@ def _places(db: Database, location: str | None) -> list[str]:
 
 
 def _parts(
-    db: Database, start_s: int, end_s: int, location: str | None, days: tuple[str, str], edges_select: str
+    db: Database,
+    start_s: int,
+    end_s: int,
+    location: str | None,
+    days: tuple[str, str],
+    edges_select: str,
+    *,
+    by_miner: bool = False,
 ) -> tuple[str, list[Any]]:
     """`WITH` the whole days' spans and the edge spans, as `spans(place, first, last)` and
     `edges(place, first, last)` (never empty: SQLite has no empty VALUES, and no location is ''),
@@ -494,9 +501,9 @@ def _parts(
     A summary of whole days, the usual one, has none, and a single select is read in place where a
     union goes through a co-routine (a fleet-month by miner: 30 ms -> 22 ms).
 
-    On SQLite, whole days of one location from `cost_days` are read miner by miner along its index
-    by miner (migration 015), so a sum per miner needs no sort (22 -> 16 ms); `parts` is then the
-    only name. (PostgreSQL sums by hashing, unsorted.)
+    With `by_miner` (the table is `cost_days`), on SQLite, whole days of one location are read miner
+    by miner along its index by miner (migration 015), so a sum per miner needs no sort (22 -> 16
+    ms); the `WITH` then names `day_miners` and `parts` only. (PostgreSQL sums by hashing, unsorted.)
 
     The edges reach their rows miner by miner along the rows' key: `place_miners(place, ip)` holds
     each edge location's miners, to join as `m` between `edges e` and `costs c` (see `elecost.store`)."""
@@ -509,13 +516,13 @@ def _parts(
             edges += [(place, low, high) for low, high in ((start_s, first), (last, end_s)) if high > low]
         else:
             edges.append((place, start_s, end_s))
-    if table == "cost_days" and db.dialect == "sqlite" and len(spans) == 1 and not edges:
+    if by_miner and db.dialect == "sqlite" and len(spans) == 1 and not edges:
         ((place, (first, last)),) = spans.items()
-        by_miner = (
-            f"{_DAY_MINERS}, parts AS (SELECT {columns} FROM cost_days d WHERE d.location = ?1 "
+        sql = (
+            f"{_DAY_MINERS}, parts AS (SELECT {columns} FROM {table} d WHERE d.location = ?1 "
             "AND d.miner_ip IN (SELECT ip FROM day_miners) AND d.day_start_s >= ?2 AND d.day_start_s < ?3)"
         )
-        return by_miner, [place, first, last]
+        return sql, [place, first, last]
     rows = f" UNION ALL {edges_select}" if edges else ""
     span_values = [(place, first, last) for place, (first, last) in spans.items()] or [("", 0, 0)]
     edges = edges or [("", 0, 0)]
@@ -559,6 +566,7 @@ def miner_sums(db: Database, start_s: int, end_s: int, location: str | None) -> 
         ),
         "SELECT c.miner_ip, c.rate_name, c.location, c.period_start_s, c.period_end_s, c.total_kwh, "
         f"c.peak_power_kw, c.energy_cost_usd, c.demand_charge_usd, c.service_charge_usd {_EDGE_ROWS}",
+        by_miner=True,
     )
     sql = (
         f"{with_parts} "
@@ -584,6 +592,7 @@ def miner_costs(db: Database, start_s: int, end_s: int) -> dict[tuple[str, str],
             "d.total_kwh AS kwh",
         ),
         f"SELECT c.location, c.miner_ip, c.total_cost_usd, c.period_end_s - c.period_start_s, c.total_kwh {_EDGE_ROWS}",
+        by_miner=True,
     )
     sql = (
         f"{with_parts} "

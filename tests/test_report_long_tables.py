@@ -185,3 +185,52 @@ def test_elecost_prints_a_name_with_colons_as_written(capsys: pytest.CaptureFixt
 
     show(records_table([record(":V:", Decimal(1), Decimal(1))], ZoneInfo("America/Chicago"), "Costs", label="miner"))
     assert "│ :V: " in capsys.readouterr().out
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    rows=st.lists(st.tuples(NAMES, MONEY, MONEY), min_size=1, max_size=60),
+    width=st.sampled_from([20, 30, 50, 80, 160]),
+    terminal=st.booleans(),
+)
+def test_a_records_table_keeps_within_the_width_so_cropping_changes_nothing(
+    rows: list[tuple[str, Decimal, Decimal]], width: int, terminal: bool
+) -> None:
+    """Why `show` prints them uncropped (`within_width`): cropped or not, the records table and the
+    profit table print the same, however narrow the console."""
+    from elecost.mining import Network, ProfitRow
+    from elecost.report import profit_table
+
+    records = records_table([record(*row) for row in rows], ZoneInfo("America/Chicago"), "Costs", label="miner")
+    profits = [
+        ProfitRow(n, "Site", Decimal(100) + kwh % 100, 3000 + usd, kwh / 100, usd / 100, "recorded")
+        for n, kwh, usd in rows
+    ]
+    for table in (records, profit_table(profits, Network(Decimal("0.05"), Decimal(2)))):
+        assert getattr(table, "within_width", False)
+        printed = []
+        for crop in (True, False):
+            out = io.StringIO()
+            color = "truecolor" if terminal else None
+            console = Console(file=out, width=width, emoji=False, force_terminal=terminal, color_system=color)
+            console.print(table, crop=crop)
+            printed.append(out.getvalue())
+        assert printed[0] == printed[1]
+
+
+def test_show_crops_a_table_that_comes_out_wider_than_the_console(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A column's minimum width can make Rich's table wider than the console: `show` crops it."""
+    from rich.table import Table
+
+    from elecost.cli.common import show
+
+    monkeypatch.setenv("COLUMNS", "50")
+    table = Table(title="Reconciliation")
+    table.add_column("span", no_wrap=True, min_width=30)
+    table.add_column("meter kWh", justify="right", min_width=30)
+    table.add_row("2026-11-01 to 2026-11-02", "1,234.567")
+    show(table)
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) == 50

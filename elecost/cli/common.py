@@ -126,10 +126,10 @@ def _stdout() -> "Console":
 
 
 def show(renderable: "RenderableType") -> None:
-    # Not cropped again: what elecost prints is laid out to the console's width already (Rich's tables
-    # and wrapped text; the records table's fast path only where it fits), and cropping splits every
-    # line anew (a 1,000-miner summary's table: 5 ms of 45).
-    _stdout().print(renderable, crop=False)
+    # A table that lays itself out within the width (`elecost.report`'s long tables say so) is printed
+    # as it is: cropping splits every line again (a 1,000-miner summary's table: 5 ms of 45). Other
+    # tables are cropped as Rich does: one with a column's minimum width can come out wider.
+    _stdout().print(renderable, crop=not getattr(renderable, "within_width", False))
 
 
 def show_json(data: Any) -> None:
