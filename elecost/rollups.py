@@ -20,7 +20,15 @@ from operator import itemgetter
 from typing import Any
 
 from elecost.db import Database
-from elecost.store import COST_COLUMNS, MINERS_AT, PLACE_MINERS, SPAN_OF_EACH, WrittenRows, walk_keys
+from elecost.store import (
+    COST_COLUMNS,
+    DAY_MINERS_AT,
+    MINERS_AT,
+    PLACE_MINERS,
+    SPAN_OF_EACH,
+    WrittenRows,
+    walk_keys,
+)
 
 _DAY_ROWS = (
     f"{MINERS_AT}INSERT INTO cost_days (location, day_start_s, miner_ip, day_end_s, first_s, last_s, covered_s, "
@@ -503,7 +511,8 @@ def _parts(
 
     With `by_miner` (the table is `cost_days`), on SQLite, whole days of one location are read miner
     by miner along its index by miner (migration 015), so a sum per miner needs no sort (22 -> 16
-    ms); the `WITH` then names `day_miners` and `parts` only. (PostgreSQL sums by hashing, unsorted.)
+    ms); the `WITH` then names `places`, `place_miners` (walked along that index) and `parts`
+    only. (PostgreSQL sums by hashing, unsorted.)
 
     The edges reach their rows miner by miner along the rows' key: `place_miners(place, ip)` holds
     each edge location's miners, to join as `m` between `edges e` and `costs c` (see `elecost.store`)."""
@@ -519,8 +528,9 @@ def _parts(
     if by_miner and db.dialect == "sqlite" and len(spans) == 1 and not edges:
         ((place, (first, last)),) = spans.items()
         sql = (
-            f"{_DAY_MINERS}, parts AS (SELECT {columns} FROM {table} d WHERE d.location = ?1 "
-            "AND d.miner_ip IN (SELECT ip FROM day_miners) AND d.day_start_s >= ?2 AND d.day_start_s < ?3)"
+            f"{DAY_MINERS_AT}, parts AS (SELECT {columns} FROM {table} d WHERE d.location = ?1 "
+            "AND d.miner_ip IN (SELECT ip FROM place_miners) AND d.miner_ip != '' AND d.day_start_s >= ?2 "
+            "AND d.day_start_s < ?3)"
         )
         return sql, [place, first, last]
     rows = f" UNION ALL {edges_select}" if edges else ""
@@ -535,13 +545,6 @@ def _parts(
     )
     return sql, [value for row in [*span_values, *edges] for value in row]
 
-
-# A location's (?1) miners with rollups (not its meter, ''), by seeks along `cost_days_by_miner`.
-_DAY_MINERS = (
-    "WITH RECURSIVE day_miners(ip) AS (SELECT (SELECT min(miner_ip) FROM cost_days WHERE location = ?1 "
-    "AND miner_ip > '') UNION ALL SELECT (SELECT min(miner_ip) FROM cost_days WHERE location = ?1 "
-    "AND miner_ip > day_miners.ip) FROM day_miners WHERE day_miners.ip IS NOT NULL)"
-)
 
 # The miners' rows (not the meters') of the edge spans (`_parts`).
 _EDGE_ROWS = (

@@ -656,15 +656,23 @@ _PLACES = (
     "WHERE location > places.place) FROM places WHERE places.place IS NOT NULL)"
 )
 _ONE_PLACE = "places(place) AS (SELECT CAST(?1 AS TEXT))"
-PLACE_MINERS = (
-    "place_miners(place, ip) AS (SELECT place, (SELECT min(miner_ip) FROM costs WHERE location = places.place) "
-    "FROM places WHERE places.place IS NOT NULL UNION ALL SELECT place, (SELECT min(miner_ip) FROM costs "
-    "WHERE location = place_miners.place AND miner_ip > place_miners.ip) FROM place_miners "
-    "WHERE place_miners.ip IS NOT NULL)"
-)
 
+
+def _place_miners(table: str) -> str:
+    """`place_miners(place, ip)` walked along `table`'s (location, miner_ip, ...) key or index."""
+    return (
+        f"place_miners(place, ip) AS (SELECT place, (SELECT min(miner_ip) FROM {table} WHERE location = places.place) "
+        f"FROM places WHERE places.place IS NOT NULL UNION ALL SELECT place, (SELECT min(miner_ip) FROM {table} "
+        "WHERE location = place_miners.place AND miner_ip > place_miners.ip) FROM place_miners "
+        "WHERE place_miners.ip IS NOT NULL)"
+    )
+
+
+PLACE_MINERS = _place_miners("costs")
 # One location's (parameter ?1) miners, to join as `place_miners m` to their rows `c` in a span [?2, ?3).
 MINERS_AT = f"WITH RECURSIVE {_ONE_PLACE}, {PLACE_MINERS} "
+# The same walk along the daily rollups' index by miner (`elecost.rollups`; SQLite's migration 015).
+DAY_MINERS_AT = f"WITH RECURSIVE {_ONE_PLACE}, {_place_miners('cost_days')} "
 SPAN_OF_EACH = "c.location = m.place AND c.miner_ip = m.ip AND c.period_start_s >= ?2 AND c.period_start_s < ?3"
 
 
