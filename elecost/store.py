@@ -732,9 +732,14 @@ class WrittenRows(NamedTuple):
     lines: list[tuple[int, int, int, float, float]]
 
 
-def _kind_ids(db: Database) -> dict[KindKey, int]:
+def line_kinds(db: Database) -> dict[int, KindKey]:
+    """Every line kind by id: (charge, label, unit, part, period, tier)."""
     rows = db.execute("SELECT id, charge, label, unit, part, period, tier FROM line_kinds")
-    return {(charge, label, unit, part, period, tier): kind for kind, charge, label, unit, part, period, tier in rows}
+    return {kind: (charge, label, unit, part, period, tier) for kind, charge, label, unit, part, period, tier in rows}
+
+
+def _kind_ids(db: Database) -> dict[KindKey, int]:
+    return {key: kind for kind, key in line_kinds(db).items()}
 
 
 def line_kind_ids(db: Database) -> Callable[[KindKey], int]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -13,7 +15,7 @@ from typer.testing import CliRunner
 from elecost.cli import app
 from elecost.importer import import_readings
 from elecost.record import record_costs
-from elecost.rollups import miner_sums
+from elecost.rollups import miner_line_sums, miner_sums
 from elecost.store import activate_rate, add_rates, open_db
 from elecost.tariffs.load import load_tariff_file
 
@@ -146,9 +148,19 @@ def test_reading_span_and_first_cost_row_by_seeks_equal_the_scans(site: Path) ->
 
 
 @pytest.mark.sqlite_only
-def test_whole_days_of_one_location_are_summed_miner_by_miner_without_a_sort(site: Path) -> None:
-    """A summary's per-miner sums of whole days read the rollups along their index by miner (migration
-    015), in miner order: SQLite sorts nothing. (That they equal the sums of the rows: the tests above.)"""
+@pytest.mark.parametrize(
+    ("sums", "index"),
+    [
+        (miner_sums, "cost_days_by_miner (location=? AND miner_ip=? AND day_start_s>?"),
+        (miner_line_sums, "cost_day_lines_by_miner (location=? AND miner_ip=? AND kind_id=? AND day_start_s>?"),
+    ],
+)
+def test_whole_days_of_one_location_are_summed_miner_by_miner_without_a_sort(
+    site: Path, sums: Callable[..., list[tuple[Any, ...]]], index: str
+) -> None:
+    """A summary's per-miner sums (and per miner and line kind) of whole days read the rollups along
+    their index by miner (migrations 015, 016), in miner order: SQLite sorts nothing. (That they
+    equal the sums of the rows: the tests above.)"""
     db = open_db(site)
     statements: list[tuple[str, object]] = []
     execute = db.execute
@@ -159,11 +171,10 @@ def test_whole_days_of_one_location_are_summed_miner_by_miner_without_a_sort(sit
 
     db.execute = logged  # type: ignore[method-assign]
     end = START + 4 * 86_400 + 3_600  # Oct 31 to Nov 3, Nov 1 of 25 hours
-    sums = miner_sums(db, START, end, None)
-    assert [row[0] for row in sums] == ["a", "b", "c"]
+    rows = sums(db, START, end, None)
+    assert sorted({row[0] for row in rows}) == ["a", "b", "c"]
+    assert [row[0] for row in rows] == sorted(row[0] for row in rows)
     sql, params = statements[-1]
     plan = [row[-1] for row in execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()]
-    assert any(
-        "USING COVERING INDEX cost_days_by_miner (location=? AND miner_ip=? AND day_start_s>?" in p for p in plan
-    )
+    assert any(f"USING COVERING INDEX {index}" in step for step in plan), plan
     assert not any("TEMP B-TREE" in step for step in plan), plan

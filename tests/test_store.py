@@ -122,6 +122,7 @@ def test_a_first_version_database_upgrades_itself(tmp_path: Path) -> None:
         "013_location_settings",
         "014_cost_rows_one_key",
         "015_cost_days_by_miner",
+        "016_cost_day_lines_by_miner",
     ]
     # Rows made before line items are dropped, and their span is left for `record` to price again.
     assert db.execute("SELECT count(*) FROM costs").fetchone()[0] == 0
