@@ -10,7 +10,7 @@ from rich.table import Table
 
 from elecost.instants import iso
 from elecost.reconcile import BillCheck, Reconciliation, Split
-from elecost.report import cents, usd
+from elecost.report_data import cents, usd
 
 MICRO = Decimal("0.000001")
 

@@ -1,13 +1,13 @@
-"""Cost records -> JSON-ready dicts and Rich tables. Rounding happens here and only here.
-
-Money is rounded half-up to cents when shown; a shown total is the rounded sum of the unrounded
-parts (contract section 4), so it can differ by a cent from the sum of the shown parts.
+"""Cost records and the answers built on them -> Rich tables. Amounts are rounded as
+`elecost.report_data` rounds them for JSON: half-up to cents when shown; a shown total is the
+rounded sum of the unrounded parts (contract section 4), so it can differ by a cent from the sum
+of the shown parts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from collections.abc import Sequence
+from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from rich.segment import Segment
 from rich.table import Table
 
 from elecost.instants import iso, span_text
+from elecost.report_data import cents, number
 from elecost.tariffs.records import DECIMAL_CONTEXT
 
 if TYPE_CHECKING:
@@ -30,67 +31,6 @@ if TYPE_CHECKING:
     from elecost.tariffs.model import Tariff
     from elecost.tariffs.records import CostRecord
 
-CENT = Decimal("0.01")
-MICRO = Decimal("0.000001")
-
-
-def cents(amount: Decimal) -> Decimal:
-    """Round money half-up to the cent."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _number(value: Decimal, step: Decimal = MICRO) -> float:
-    return float(value.quantize(step, rounding=ROUND_HALF_UP)) + 0.0  # + 0.0: never a -0.0 in JSON or CSV
-
-
-def usd(amount: Decimal, exact: bool = False) -> float:
-    """Money for JSON and CSV rows: in cents, or with `exact` (the `--csv` rows, contract section 4)
-    to 6 decimals, so a spreadsheet's sums of them are exact to the cent."""
-    return _number(amount) if exact else float(cents(amount)) + 0.0
-
-
-def record_json(record: CostRecord, zone: ZoneInfo, *, exact: bool = False) -> dict[str, Any]:
-    """The contract's cost record (section 4), plus `tier_breakdown_usd` and `partial`.
-
-    Money is in cents, or with `exact` to 6 decimals: the rows of a listing (`costs --json`,
-    `export`) keep full precision so that a spreadsheet's sum of them equals the bill to the cent.
-    """
-
-    def money(amount: Decimal) -> float:
-        return _number(amount) if exact else float(cents(amount)) + 0.0
-
-    return {
-        "rate_name": record.rate_name,
-        "location": record.location,
-        "miner_ip": record.miner_ip or None,
-        "period_start": iso(record.period_start_s, zone),
-        "period_end": iso(record.period_end_s, zone),
-        "duration_hours": _number(record.duration_hours),
-        "total_kwh": _number(record.energy_kwh),
-        "avg_power_kw": _number(record.avg_power_kw),
-        "peak_power_kw": _number(record.peak_power_kw),
-        "avg_rate_usd_per_kwh": _number(record.avg_rate_usd_per_kwh),
-        "energy_cost_usd": money(record.energy_cost_usd),
-        "demand_charge_usd": money(record.demand_charge_usd),
-        "service_charge_usd": money(record.service_charge_usd),
-        "total_cost_usd": money(record.total_cost_usd),
-        "tou_breakdown_usd": {k: money(v) for k, v in record.tou_breakdown_usd.items()},
-        "tier_breakdown_usd": {k: money(v) for k, v in record.tier_breakdown_usd.items()},
-        "partial": record.partial,
-        "lines": [line_json(line) for line in record.lines],
-    }
-
-
-def line_json(line: Line) -> dict[str, Any]:
-    """A line item (contract section 6): money at full precision (6 decimals), so lines sum to the total."""
-    return {
-        "charge": line.charge,
-        "label": line.label,
-        "quantity": _number(line.quantity),
-        "unit": line.unit,
-        "usd": _number(line.usd),
-    }
-
 
 def _money(amount: Decimal) -> str:
     return f"{cents(amount):,.2f}"
@@ -98,16 +38,16 @@ def _money(amount: Decimal) -> str:
 
 def breakdown_table(record: CostRecord, zone: ZoneInfo, title: str) -> Table:
     """One cost record as a two-column table: energy by period, charges, total."""
-    span = f"{span_text(record.period_start_s, record.period_end_s, zone)} ({_number(record.duration_hours):g} h)"
+    span = f"{span_text(record.period_start_s, record.period_end_s, zone)} ({number(record.duration_hours):g} h)"
     table = Table(title=f"{title}\n{span}", title_justify="left", min_width=64)
     table.add_column("item")
     table.add_column("kWh / kW", justify="right")
     table.add_column("USD", justify="right")
     for line in record.lines:
         table.add_row(f"{line.charge.replace('_', ' ')}: {line.label}", _quantity(line), _money(line.usd))
-    table.add_row("energy", f"{_number(record.energy_kwh):,.3f} kWh", _money(record.energy_cost_usd))
-    table.add_row("average rate", f"{_number(record.avg_rate_usd_per_kwh):.6f} $/kWh", "")
-    table.add_row("demand charge", f"peak {_number(record.peak_power_kw):,.3f} kW", _money(record.demand_charge_usd))
+    table.add_row("energy", f"{number(record.energy_kwh):,.3f} kWh", _money(record.energy_cost_usd))
+    table.add_row("average rate", f"{number(record.avg_rate_usd_per_kwh):.6f} $/kWh", "")
+    table.add_row("demand charge", f"peak {number(record.peak_power_kw):,.3f} kW", _money(record.demand_charge_usd))
     table.add_row("service charge", "", _money(record.service_charge_usd))
     table.add_section()
     table.add_row("total", "", _money(record.total_cost_usd), style="bold")
@@ -120,8 +60,8 @@ def breakdown_table(record: CostRecord, zone: ZoneInfo, title: str) -> Table:
 def _quantity(line: Line) -> str:
     """A line's quantity with its unit: kWh and kW to the Wh, days and months to 1/1000."""
     if line.unit in ("kWh", "kW"):
-        return f"{_number(line.quantity):,.3f} {line.unit}"
-    return f"{_number(line.quantity):,.3f} {line.unit}{'s' if line.quantity != 1 else ''}"
+        return f"{number(line.quantity):,.3f} {line.unit}"
+    return f"{number(line.quantity):,.3f} {line.unit}{'s' if line.quantity != 1 else ''}"
 
 
 def records_table(
@@ -157,9 +97,9 @@ class _FittedRecords:
         self.rows = [
             [
                 labels[index] if labels is not None else _row_label(record, zone, label),
-                f"{_number(record.energy_kwh):,.3f}",
-                f"{_number(record.peak_power_kw):,.3f}",
-                f"{_number(record.avg_rate_usd_per_kwh):.4f}",
+                f"{number(record.energy_kwh):,.3f}",
+                f"{number(record.peak_power_kw):,.3f}",
+                f"{number(record.avg_rate_usd_per_kwh):.4f}",
                 _money(record.energy_cost_usd),
                 _money(record.demand_charge_usd),
                 _money(record.service_charge_usd),
@@ -177,7 +117,7 @@ class _FittedRecords:
                 total = energy + demand + service
             self.total = [
                 "total",
-                f"{_number(sum((r.energy_kwh for r in records), zero)):,.3f}",
+                f"{number(sum((r.energy_kwh for r in records), zero)):,.3f}",
                 "",
                 "",
                 _money(energy),
@@ -290,18 +230,6 @@ def _row_label(record: CostRecord, zone: ZoneInfo, label: str) -> str:
 # --- summaries and bills ---------------------------------------------------------------------
 
 
-def summary_json(summary: Summary, zone: ZoneInfo) -> dict[str, Any]:
-    """The contract's summary: one cost record for the span with `groups`, plus the run rate."""
-    data = record_json(summary.total, zone)
-    data["groups"] = [
-        {"group": label, **record_json(record, zone)}
-        for label, record in zip(summary.group_labels, summary.groups, strict=True)
-    ]
-    data["estimated_daily_cost_usd"] = float(cents(summary.daily_cost_usd))
-    data["estimated_monthly_cost_usd"] = float(cents(summary.monthly_cost_usd))
-    return data
-
-
 def summary_view(summary: Summary, zone: ZoneInfo, by: str, span: str) -> list[RenderableType]:
     """The summary as tables: the groups with a totals row, then the TOU breakdown and run rate.
     `span` names the span asked for ("last 30 days of records", "from ... to ...")."""
@@ -316,7 +244,7 @@ def summary_view(summary: Summary, zone: ZoneInfo, by: str, span: str) -> list[R
         tou.add_column("kWh", justify="right")
         tou.add_column("USD", justify="right")
         for name, amount in total.tou_breakdown_usd.items():
-            tou.add_row(name, f"{_number(total.tou_energy_kwh.get(name, Decimal(0))):,.3f}", _money(amount))
+            tou.add_row(name, f"{number(total.tou_energy_kwh.get(name, Decimal(0))):,.3f}", _money(amount))
         parts.append(tou)
     parts.append(
         f"Run rate (last 7 days of records): ${_money(summary.daily_cost_usd)} a day, "
@@ -380,22 +308,6 @@ def miners_table(miners: Sequence[Miner]) -> Table:
     return table
 
 
-def profit_json(row: ProfitRow, network: Network, *, exact: bool = False) -> dict[str, Any]:
-    """The contract's profit row (section 5), plus where the cost came from."""
-    return {
-        "miner_ip": row.miner_ip,
-        "location": row.location,
-        "hashrate_th": _number(row.hashrate_th),
-        "power_w": _number(row.power_w),
-        "efficiency_j_per_th": _number(row.efficiency_j_per_th),
-        "revenue_usd_per_day": usd(row.revenue_usd_per_day, exact),
-        "cost_usd_per_day": usd(row.cost_usd_per_day, exact),
-        "margin_usd_per_day": usd(row.margin_usd_per_day, exact),
-        "break_even_usd_per_kwh": _number(row.break_even_usd_per_kwh(network)),
-        "cost_source": row.cost_source,
-    }
-
-
 def profit_table(rows: Sequence[ProfitRow], network: Network) -> RenderableType:
     """Profit per miner, then per location (bold)."""
     hashprice = network.hashprice_usd_per_th_day * 1000
@@ -403,12 +315,12 @@ def profit_table(rows: Sequence[ProfitRow], network: Network) -> RenderableType:
     cells = [
         [
             row.miner_ip or f"all at {row.location}",
-            f"{_number(row.hashrate_th):,.1f}",
-            f"{_number(row.efficiency_j_per_th):.2f}",
+            f"{number(row.hashrate_th):,.1f}",
+            f"{number(row.efficiency_j_per_th):.2f}",
             _money(row.revenue_usd_per_day),
             _money(row.cost_usd_per_day),
             _money(row.margin_usd_per_day),
-            f"{_number(row.break_even_usd_per_kwh(network)):.4f}",
+            f"{number(row.break_even_usd_per_kwh(network)):.4f}",
             row.cost_source.replace("recorded", "rows").replace("nameplate", "plate"),
         ]
         for row in rows
@@ -454,22 +366,6 @@ class _ProfitTable:
         yield from _filled_in(console, options, table, plain[1:], widths, list(self.ALIGN))
 
 
-def curtail_json(item: Curtailment, zone: ZoneInfo, *, exact: bool = False) -> dict[str, Any]:
-    """The contract's curtailment interval (section 5)."""
-    return {
-        "location": item.location,
-        "start": iso(item.start_s, zone),
-        "end": iso(item.end_s, zone),
-        "miners": list(item.miners),
-        "price_usd_per_kwh": _number(item.price_usd_per_kwh),
-        "energy_saved_kwh": _number(item.energy_saved_kwh),
-        "cost_saved_usd": usd(item.cost_saved_usd, exact),
-        "revenue_forgone_usd": usd(item.revenue_forgone_usd, exact),
-        "demand_saved_usd": usd(item.demand_saved_usd, exact),
-        "demand_charges": list(item.demand_charges),
-    }
-
-
 def curtail_table(plan: Sequence[Curtailment], zone: ZoneInfo) -> Table | str:
     """The curtailment plan, one row per interval."""
     if not plan:
@@ -485,8 +381,8 @@ def curtail_table(plan: Sequence[Curtailment], zone: ZoneInfo) -> Table | str:
         table.add_row(
             span_text(item.start_s, item.end_s, zone),
             f"{item.location}: {shown}" if several else shown,
-            f"{_number(item.price_usd_per_kwh):.4f}",
-            f"{_number(item.energy_saved_kwh):,.3f}",
+            f"{number(item.price_usd_per_kwh):.4f}",
+            f"{number(item.energy_saved_kwh):,.3f}",
             _money(item.cost_saved_usd),
             _money(item.revenue_forgone_usd),
         )
@@ -498,18 +394,6 @@ def curtail_table(plan: Sequence[Curtailment], zone: ZoneInfo) -> Table | str:
         )
         table.caption_justify = "left"
     return table
-
-
-def budget_json(status: BudgetStatus, *, exact: bool = False) -> dict[str, Any]:
-    """A budget's state, JSON-ready."""
-    return {
-        "location": status.location or None,
-        "month": status.month,
-        "monthly_usd": usd(status.monthly_usd, exact),
-        "month_to_date_usd": usd(status.month_to_date_usd, exact),
-        "forecast_usd": usd(status.forecast_usd, exact),
-        "over_budget": status.over,
-    }
 
 
 def budget_line(status: BudgetStatus) -> str:
@@ -537,65 +421,6 @@ def budget_table(statuses: Sequence[BudgetStatus]) -> Table:
             "OVER" if status.over else "ok",
         )
     return table
-
-
-def export_json(costs: Sequence[CostRecord], bills: Sequence[tuple[Tariff, CostRecord]], zone: ZoneInfo) -> str:
-    """Cost rows and bills as one JSON document."""
-    from elecost.json_text import indented_json
-
-    data = {
-        "costs": [record_json(r, zone, exact=True) for r in costs],
-        "bills": [record_json(r, ZoneInfo(t.timezone), exact=True) for t, r in bills],
-    }
-    return indented_json(data) + "\n"
-
-
-def export_csv(costs: Sequence[CostRecord], bills: Sequence[tuple[Tariff, CostRecord]], zone: ZoneInfo) -> str:
-    """Cost rows and bills as one CSV table, `kind` telling them apart; breakdowns as JSON text."""
-    import csv
-    import io
-
-    rows = [("cost", record_json(r, zone, exact=True)) for r in costs] + [
-        ("bill", record_json(r, ZoneInfo(t.timezone), exact=True)) for t, r in bills
-    ]
-    out = io.StringIO()
-    keys = list(record_json(costs[0] if costs else bills[0][1], zone)) if rows else []
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["kind", *keys])
-    for kind, data in rows:
-        writer.writerow([kind, *(_cell(data[k]) for k in keys)])
-    return out.getvalue()
-
-
-def rows_csv(rows: Iterable[dict[str, Any]]) -> str:
-    """The `--csv` of every tabular command: the same JSON-ready rows its `--json` prints, one CSV
-    row each under a header of their keys (in first-seen order); nested fields as JSON text and
-    formula-like text quoted by `_cell`, as `export --format csv` does."""
-    import csv
-    import io
-
-    listed = list(rows)
-    keys: dict[str, None] = {}
-    for row in listed:
-        keys.update(dict.fromkeys(row))
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(list(keys))
-    for row in listed:
-        writer.writerow([_cell(row.get(key)) for key in keys])
-    return out.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    """A CSV cell a spreadsheet shows as written: text that would start a formula (=, +, -, @,
-    tab, CR) gets a leading apostrophe (OWASP's advice against CSV injection); numbers stay."""
-    import json
-
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def facts_table(facts: dict[str, Any]) -> Table:

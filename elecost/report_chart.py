@@ -11,7 +11,7 @@ from rich.console import Group
 from rich.text import Text
 
 from elecost.instants import iso
-from elecost.report import cents
+from elecost.report_data import cents
 from elecost.report_html import Segment, charge_segments
 
 if TYPE_CHECKING:

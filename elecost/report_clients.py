@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 
 from elecost.instants import iso
-from elecost.report import _cell, _money, _number, record_json, usd
+from elecost.report import _money
+from elecost.report_data import cell, number, record_json, usd
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -21,7 +22,7 @@ def client_rows(summary: ClientSummary, zone: ZoneInfo, *, exact: bool = False) 
     rows = []
     for client in summary.clients:
         data = {"group": client.client, **record_json(client.record, zone, exact=exact)}
-        data["overhead_kwh"] = _number(client.overhead_kwh)
+        data["overhead_kwh"] = number(client.overhead_kwh)
         data["overhead_usd"] = usd(client.overhead_usd, exact)
         rows.append(data)
     return rows
@@ -44,11 +45,11 @@ def client_table(summary: ClientSummary, zone: ZoneInfo, span: str) -> Table:
         record = client.record
         table.add_row(
             client.client,
-            f"{_number(record.energy_kwh - client.overhead_kwh):,.3f}",
+            f"{number(record.energy_kwh - client.overhead_kwh):,.3f}",
             _money(record.total_cost_usd - client.overhead_usd),
-            f"{_number(client.overhead_kwh):,.3f}",
+            f"{number(client.overhead_kwh):,.3f}",
             _money(client.overhead_usd),
-            f"{_number(record.energy_kwh):,.3f}",
+            f"{number(record.energy_kwh):,.3f}",
             _money(record.energy_cost_usd),
             _money(record.demand_charge_usd),
             _money(record.service_charge_usd),
@@ -61,7 +62,7 @@ def client_table(summary: ClientSummary, zone: ZoneInfo, span: str) -> Table:
         "",
         "",
         "",
-        f"{_number(total.energy_kwh):,.3f}",
+        f"{number(total.energy_kwh):,.3f}",
         _money(total.energy_cost_usd),
         _money(total.demand_charge_usd),
         _money(total.service_charge_usd),
@@ -81,7 +82,7 @@ def client_csv(summary: ClientSummary, zone: ZoneInfo) -> str:
     keys = list(rows[0])
     writer.writerow(keys)
     for data in rows:
-        writer.writerow([_cell(data[k]) for k in keys])
+        writer.writerow([cell(data[k]) for k in keys])
     return out.getvalue()
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, ClassVar, NamedTuple
 from zoneinfo import ZoneInfo
 
 from elecost.instants import local_minute, span_text
-from elecost.report import cents
+from elecost.report_data import cents
 from elecost.tariffs.records import DECIMAL_CONTEXT, KIND_ORDER, CostRecord
 
 if TYPE_CHECKING:

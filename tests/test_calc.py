@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from elecost.pricing import price_constant_load
-from elecost.report import cents
+from elecost.report_data import cents
 from elecost.tariffs.engine import price_loads
 from elecost.tariffs.records import CostRecord, combine
 from elecost.tariffs.usage import Load

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from elecost.cli import app
-from elecost.report import rows_csv
+from elecost.report_data import rows_csv
 
 from conftest import EXAMPLES
 

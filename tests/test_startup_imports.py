@@ -67,6 +67,12 @@ def test_summary_imports_no_chart_or_html_report(tmp_path: Path) -> None:
     loaded = modules_after("summary")
     assert "elecost.summary" in loaded
     assert not loaded & {"elecost.report_chart", "elecost.report_html", "elecost.mining", "elecost.report_rates"}
+    # Its data output loads no Rich: JSON is shaped by elecost.report_data alone.
+    for data in ("--json", "--csv"):
+        loaded = modules_after("summary", data)
+        assert "elecost.report_data" in loaded
+        assert not loaded & {"rich", "rich.console", "rich.table", "rich.segment", "rich.text"}
+        assert "elecost.report" not in loaded
 
 
 @pytest.mark.parametrize("args", [("--help",), ("--version",)])

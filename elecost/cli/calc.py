@@ -87,7 +87,7 @@ def calc(
     from elecost.errors import InputError, UsageError
     from elecost.pricing import price_constant_load, price_readings
     from elecost.readings import read_readings
-    from elecost.report import breakdown_table, record_json
+    from elecost.report_data import record_json
 
     with exit_codes():
         chosen = _tariff_for(db, tariff, rate, location)
@@ -123,4 +123,6 @@ def calc(
         if json_out:
             show_json(record_json(record, zone))
         else:
+            from elecost.report import breakdown_table
+
             show(breakdown_table(record, zone, f"{chosen.name} ({chosen.location}, {chosen.timezone})"))

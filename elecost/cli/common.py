@@ -151,7 +151,7 @@ def data_output(json_out: bool, csv_out: bool) -> bool:
 def show_data(data: Any, csv_out: bool, rows: "list[dict[str, Any]] | None" = None) -> None:
     """--json's data, or with --csv its rows (`rows`, where the JSON is more than a list of them)."""
     if csv_out:
-        from elecost.report import rows_csv
+        from elecost.report_data import rows_csv
 
         sys.stdout.write(rows_csv(data if rows is None else rows))
     else:

@@ -178,7 +178,7 @@ def profit(
     from elecost.carbon_report import profit_carbon_keys, profit_carbon_table
     from elecost.cli.carbon import profit_co2
     from elecost.mining import profit as profit_rows
-    from elecost.report import profit_json, profit_table
+    from elecost.report_data import profit_json
     from elecost.rollups import newest_cost_end
 
     with exit_codes():
@@ -198,6 +198,8 @@ def profit(
                 ]
             show_data(data, csv_out)
         else:
+            from elecost.report import profit_table
+
             show(profit_table(rows, network))
             if co2 is not None:
                 show(profit_carbon_table(rows, co2))
@@ -231,7 +233,7 @@ def curtail(
 ) -> None:
     """When running each miner loses money, and what stopping then saves: a plan for cron or a fleet tool."""
     from elecost.mining import curtailment_plan
-    from elecost.report import curtail_json, curtail_table
+    from elecost.report_data import curtail_json
 
     with exit_codes():
         wants_data = data_output(json_out, csv_out)
@@ -273,6 +275,8 @@ def curtail(
         if wants_data:
             show_data([curtail_json(item, zone, exact=csv_out) for item in plan], csv_out)
         else:
+            from elecost.report import curtail_table
+
             show(curtail_table(plan, zone))
 
 
@@ -303,7 +307,7 @@ def budget_show(
 ) -> None:
     """Each budget: month-to-date cost and the forecast to month end."""
     from elecost.budget import budget_status
-    from elecost.report import budget_json, budget_table
+    from elecost.report_data import budget_json
 
     with exit_codes():
         wants_data = data_output(json_out, csv_out)
@@ -312,6 +316,8 @@ def budget_show(
         if wants_data:
             show_data([budget_json(s, exact=csv_out) for s in statuses], csv_out)
         else:
+            from elecost.report import budget_table
+
             show(budget_table(statuses))
 
 
@@ -320,7 +326,8 @@ def budget_check(at: AtOption = None, json_out: JsonOption = False, db: DbOption
     """Exit 1, with a one-line message, when a forecast exceeds its budget."""
     from elecost.budget import budget_status
     from elecost.errors import CheckFailed
-    from elecost.report import budget_json, budget_line
+    from elecost.report import budget_line
+    from elecost.report_data import budget_json
 
     with exit_codes():
         database = open_database(db)
@@ -377,7 +384,7 @@ def export(
     """Cost rows (every meter and miner row) and bills, for a spreadsheet."""
     from elecost.bills import bills
     from elecost.errors import UsageError
-    from elecost.report import export_csv, export_json
+    from elecost.report_data import export_csv, export_json
     from elecost.summary import export_rows
 
     with exit_codes():

@@ -46,7 +46,7 @@ def costs(
     db: DbOption = None,
 ) -> None:
     """List hourly cost rows (the whole meter's, or one miner's)."""
-    from elecost.report import record_json, records_table
+    from elecost.report_data import record_json
     from elecost.summary import cost_rows
 
     with exit_codes():
@@ -59,6 +59,8 @@ def costs(
         if wants_data:
             show_data([record_json(r, zone, exact=True) for r in records], csv_out)
         else:
+            from elecost.report import records_table
+
             show(records_table(records, zone, f"Cost rows, {label}"))
 
 
@@ -77,7 +79,7 @@ def summary(
 ) -> None:
     """Totals over the last N days (or --from/--to), grouped, with the TOU breakdown and the run rate."""
     from elecost.cli.carbon import summary_co2
-    from elecost.report import record_json, summary_json, summary_view
+    from elecost.report_data import record_json, summary_json
     from elecost.summary import cost_summary
 
     with exit_codes():
@@ -113,6 +115,8 @@ def summary(
 
             show(summary_chart(result, zone, by, days))
         else:
+            from elecost.report import summary_view
+
             for part in summary_view(result, zone, by, label):
                 show(part)
             if co2 is not None:
@@ -158,7 +162,7 @@ def bill(
     from zoneinfo import ZoneInfo
 
     from elecost.bills import bills
-    from elecost.report import bill_view, record_json
+    from elecost.report_data import record_json
 
     with exit_codes():
         wants_data = data_output(json_out, csv_out)
@@ -174,6 +178,8 @@ def bill(
             # CSV rows keep full precision, so a spreadsheet's sum of them is the bill to the cent
             show_data([record_json(r, ZoneInfo(t.timezone), exact=csv_out) for t, r in rows], csv_out)
         else:
+            from elecost.report import bill_view
+
             for part in bill_view(rows):
                 show(part)
 
