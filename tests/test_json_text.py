@@ -72,9 +72,18 @@ def test_what_json_refuses_is_refused_alike(value: Any) -> None:
     assert str(written.value) == str(dumped.value)
 
 
-def test_a_container_inside_itself_is_refused() -> None:
+def _loops() -> list[Any]:
     loop: list[Any] = [1]
     loop.append({"again": loop})
+    row: dict[str, Any] = {"a": 1}
+    row["self"] = row  # a row of a list of rows holding itself
+    rows: list[Any] = [{"a": 1}, {"b": None}]
+    rows[1]["b"] = [rows]  # a row holding the list of rows, one level down
+    return [loop, [row], rows]
+
+
+@pytest.mark.parametrize("loop", _loops(), ids=["list", "row", "rows"])
+def test_a_container_inside_itself_is_refused(loop: Any) -> None:
     with pytest.raises(ValueError, match="Circular reference detected"):
         indented_json(loop)
 
