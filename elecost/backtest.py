@@ -290,7 +290,7 @@ def running_schedule(
     loads = stored_milli_loads(db, location, intervals[0][0], intervals[-1][1])
     running: dict[str, list[bool]] = {}
     for rig in fleet:
-        mine = loads.get(rig.name, [])
+        mine = list(loads.get(rig.name, ()))  # tuples for the walk below: packed ones are read one by one
         half_nameplate_mw = int(rig.power_w * 1000 * RUNNING_SHARE)  # integers: compared for every interval
         states = []
         first = 0

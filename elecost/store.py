@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from elecost.tariffs.engine import FloatRow, Prior
     from elecost.tariffs.model import Tariff
     from elecost.tariffs.records import CostRecord
-    from elecost.tariffs.usage import MilliLoad
+    from elecost.tariffs.usage import PackedLoads
 
 BUSY_TIMEOUT_MS = 60_000
 CACHE_KIB = 65_536  # a fleet's readings insert at one B-tree spot per miner: keep those pages cached
@@ -474,8 +474,8 @@ _MILLIWATTS = {
 }
 
 
-def stored_milli_loads(db: Database, location: str, start_s: int, end_s: int) -> dict[str, list[MilliLoad]]:
-    """Each miner's loads over [start_s, end_s) as (start_s, end_s, power [mW]) integer tuples.
+def stored_milli_loads(db: Database, location: str, start_s: int, end_s: int) -> dict[str, PackedLoads]:
+    """Each miner's loads over [start_s, end_s) as (start_s, end_s, power [mW]) integers, packed.
 
     Read miner by miner along the primary key, from each miner's reading before `start_s` (it
     may run into the span) to its first one after `end_s` (it ends the last inside), without an
@@ -484,8 +484,9 @@ def stored_milli_loads(db: Database, location: str, start_s: int, end_s: int) ->
     reading takes the median of its location's miners, as in a file), so a long gap is never billed.
     """
     from elecost.readings import reading_ends
+    from elecost.tariffs.usage import PackedLoads
 
-    loads: dict[str, list[MilliLoad]] = {}
+    loads: dict[str, PackedLoads] = {}
     miners = db.execute("SELECT id, name, spacing_s FROM miners WHERE location = ? ORDER BY id", [location]).fetchall()
     known = sorted(spacing for _, _, spacing in miners if spacing)
     fallback = known[len(known) // 2] if known else None
@@ -506,13 +507,10 @@ def stored_milli_loads(db: Database, location: str, start_s: int, end_s: int) ->
         durations = [row[2] for row in rows]
         ends, _ = reading_ends(times, durations, spacing or fallback)
         if durations.count(None) != len(durations) or not (spacing or fallback):
-            loads[name] = [
-                (start, end, power)
-                for start, end, power in zip(times, ends, powers, strict=True)
-                if end is not None and end > start
-            ]
-        else:  # every reading lasts until the next, or for the spacing: no end is unknown, no load empty
-            loads[name] = list(zip(times, ends, powers, strict=True))  # type: ignore[arg-type]
+            kept = [i for i, end in enumerate(ends) if end is not None and end > times[i]]
+            times, ends, powers = [times[i] for i in kept], [ends[i] for i in kept], [powers[i] for i in kept]
+        # else every reading lasts until the next, or for the spacing: no end is unknown, no load empty
+        loads[name] = PackedLoads(times, ends, powers)  # type: ignore[arg-type]
     return loads
 
 

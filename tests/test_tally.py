@@ -8,7 +8,7 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from elecost.tariffs.usage import Piece, tally
+from elecost.tariffs.usage import PackedLoads, Piece, clip, tally
 
 BASE = 1_784_091_600  # a local midnight in Chicago: pieces and windows start on the clock
 
@@ -70,3 +70,23 @@ def test_the_tally_puts_each_loads_energy_where_it_overlaps(
     energy, windows = tally(loads, pieces, window_s, phase_s)
     assert (energy, windows) == by_rule(loads, pieces, window_s, phase_s)
     assert list(windows) == sorted(windows)  # in time order, as the hourly peaks take them
+
+
+@given(cases(), st.integers(-600, 7200), st.integers(0, 20_000))
+@settings(max_examples=300, deadline=None)
+def test_packed_loads_tally_and_clip_as_the_tuples_do(
+    case: tuple[list[tuple[int, int, int]], list[Piece], int, int], low_offset: int, length: int
+) -> None:
+    """The store hands the engine packed loads (24 bytes a load): the tally is the same, and a
+    clip keeps what overlaps [low, high), the loads across its edges cut there."""
+    loads, pieces, window_s, phase_s = case
+    packed = PackedLoads.of(loads)
+    assert list(packed) == loads and len(packed) == len(loads) and packed[-1] == loads[-1]
+    assert tally(packed, pieces, window_s, phase_s) == tally(loads, pieces, window_s, phase_s)
+    low = loads[0][0] + low_offset
+    high = low + length
+    inside = [(max(start, low), min(end, high), power) for start, end, power in loads if end > low and start < high]
+    clipped = clip(packed, low, high)
+    assert list(clipped) == inside
+    assert list(packed) == loads  # the clip is a copy where it cuts
+    assert list(clip(loads, low, high)) == inside

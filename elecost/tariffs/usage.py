@@ -1,17 +1,19 @@
 """The one tally of usage: loads -> energy per (local hour, price period) and per demand window.
 
 Built for fleets (thousands of miners, millions of readings): loads come as (start_s, end_s,
-power_mw) integer tuples, and energy is summed exactly in milliwatt-seconds with one pass over each
-miner's loads. Every charge is priced from these two tallies (see `elecost.tariffs.engine`).
+power_mw) integer tuples (from the store packed in columns, `PackedLoads`), and energy is summed
+exactly in milliwatt-seconds with one pass over each miner's loads. Every charge is priced from these two tallies (see `elecost.tariffs.engine`).
 """
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import overload
 from zoneinfo import ZoneInfo
 
 HOUR_S = 3600
@@ -40,18 +42,60 @@ def clock_phase_s(zone: ZoneInfo, instant_s: int, window_s: int) -> int:
     return int(offset.total_seconds()) % window_s if offset else 0
 
 
-def clip(loads: Sequence[MilliLoad], low: int, high: int) -> list[MilliLoad]:
+class PackedLoads(Sequence[MilliLoad]):
+    """One miner's sorted loads as three columns of 64-bit integers: 24 bytes a load, where a list
+    of (start_s, end_s, power_mw) tuples takes ~130 (a 10,000-miner month is 86 million loads:
+    2 GB, not 11). Read as that list is: by index or in order, each load a tuple."""
+
+    __slots__ = ("ends", "powers", "starts")
+
+    def __init__(self, starts: Iterable[int] = (), ends: Iterable[int] = (), powers: Iterable[int] = ()) -> None:
+        self.starts = array("q", starts)
+        self.ends = array("q", ends)
+        self.powers = array("q", powers)
+
+    @classmethod
+    def of(cls, loads: Sequence[MilliLoad]) -> PackedLoads:
+        """`loads` packed (as they are, if they are already)."""
+        if isinstance(loads, PackedLoads):
+            return loads
+        return cls([load[0] for load in loads], [load[1] for load in loads], [load[2] for load in loads])
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __iter__(self) -> Iterator[MilliLoad]:
+        return zip(self.starts, self.ends, self.powers, strict=True)
+
+    @overload
+    def __getitem__(self, index: int) -> MilliLoad: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> PackedLoads: ...
+
+    def __getitem__(self, index: int | slice) -> MilliLoad | PackedLoads:
+        if isinstance(index, slice):
+            part = PackedLoads()
+            part.starts, part.ends, part.powers = self.starts[index], self.ends[index], self.powers[index]
+            return part
+        return self.starts[index], self.ends[index], self.powers[index]
+
+
+def clip(loads: Sequence[MilliLoad], low: int, high: int) -> PackedLoads:
     """The loads inside [low, high), the ones across its edges cut there (loads are sorted)."""
-    first = bisect_right(loads, (low, low, 0)) - 1  # the last load starting at or before `low`
-    first = max(first, 0)
-    while first < len(loads) and loads[first][1] <= low:
+    packed = PackedLoads.of(loads)
+    starts, ends = packed.starts, packed.ends
+    first = max(bisect_left(starts, low) - 1, 0)  # the last load starting before `low`
+    while first < len(starts) and ends[first] <= low:
         first += 1
-    last = bisect_left(loads, (high,), lo=first)  # the first load starting at or after `high`
-    inside = list(loads[first:last])
-    if inside and inside[0][0] < low:
-        inside[0] = (low, inside[0][1], inside[0][2])
-    if inside and inside[-1][1] > high:
-        inside[-1] = (inside[-1][0], high, inside[-1][2])
+    last = bisect_left(starts, high, lo=first)  # the first load starting at or after `high`
+    if first == 0 and last == len(starts) and (not starts or (starts[0] >= low and ends[-1] <= high)):
+        return packed  # all inside: not copied (loads are never changed in place)
+    inside = packed[first:last]
+    if inside and inside.starts[0] < low:
+        inside.starts[0] = low
+    if inside and inside.ends[-1] > high:
+        inside.ends[-1] = high
     return inside
 
 
