@@ -559,8 +559,9 @@ _EDGE_ROWS = (
 
 
 def miner_sums(db: Database, start_s: int, end_s: int, location: str | None) -> list[tuple[Any, ...]]:
-    """Per miner (and '(site overhead)'), over [start_s, end_s): (miner, rate, location, first, last, kWh, peak kW,
-    energy, demand, service USD) from the whole days' rollups and the edge hours' rows."""
+    """Per location and miner (and '(site overhead)'), over [start_s, end_s): (miner, rate, location, first,
+    last, kWh, peak kW, energy, demand, service USD) from the whole days' rollups and the edge hours' rows.
+    A name at two locations is two miners (private addresses repeat from site to site)."""
     with_parts, params = _parts(
         db,
         start_s,
@@ -578,9 +579,9 @@ def miner_sums(db: Database, start_s: int, end_s: int, location: str | None) -> 
     )
     sql = (
         f"{with_parts} "
-        "SELECT miner_ip, min(rate_name), min(location), min(first_s), max(last_s), coalesce(sum(kwh), 0), max(peak), "
+        "SELECT miner_ip, min(rate_name), location, min(first_s), max(last_s), coalesce(sum(kwh), 0), max(peak), "
         "coalesce(sum(energy), 0), coalesce(sum(demand), 0), coalesce(sum(service), 0) FROM parts "
-        "GROUP BY miner_ip ORDER BY miner_ip"
+        "GROUP BY location, miner_ip ORDER BY location, miner_ip"
     )
     return db.execute(sql, params).fetchall()
 
@@ -610,26 +611,32 @@ def miner_costs(db: Database, start_s: int, end_s: int) -> dict[tuple[str, str],
 
 
 def miner_line_sums(db: Database, start_s: int, end_s: int, location: str | None) -> list[tuple[Any, ...]]:
-    """Per miner and line kind over [start_s, end_s): (miner, charge, label, unit, part, period, tier, quantity,
-    usd), kW quantities the highest, others added up; whole days from rollups, edge hours from rows."""
+    """Per location, miner and line kind over [start_s, end_s): (location, miner, charge, label, unit, part,
+    period, tier, quantity, usd), kW quantities the highest, others added up; whole days from rollups, edge
+    hours from rows."""
     with_parts, params = _parts(
         db,
         start_s,
         end_s,
         location,
-        ("cost_day_lines", "d.miner_ip AS miner_ip, d.kind_id AS kind_id, d.quantity AS quantity, d.usd AS usd"),
-        f"SELECT c.miner_ip, l.kind_id, l.quantity, l.usd {_EDGE_ROWS} JOIN cost_lines l ON l.cost_id = c.id",
+        (
+            "cost_day_lines",
+            "d.location AS location, d.miner_ip AS miner_ip, d.kind_id AS kind_id, d.quantity AS quantity, "
+            "d.usd AS usd",
+        ),
+        f"SELECT c.location, c.miner_ip, l.kind_id, l.quantity, l.usd {_EDGE_ROWS} JOIN cost_lines l "
+        "ON l.cost_id = c.id",
         by_miner=True,
     )
     # The kinds are named here, not joined: a join had SQLite sort the fleet-month's 5,000 sums again.
     kinds = line_kinds(db)
     sql = (
-        f"{with_parts} SELECT miner_ip, kind_id, coalesce(sum(quantity), 0), max(quantity), coalesce(sum(usd), 0) "
-        "FROM parts GROUP BY miner_ip, kind_id ORDER BY miner_ip, kind_id"
+        f"{with_parts} SELECT location, miner_ip, kind_id, coalesce(sum(quantity), 0), max(quantity), "
+        "coalesce(sum(usd), 0) FROM parts GROUP BY location, miner_ip, kind_id ORDER BY location, miner_ip, kind_id"
     )
     return [
-        (miner_ip, *kinds[kind_id], highest if kinds[kind_id][2] == "kW" else total, usd)
-        for miner_ip, kind_id, total, highest, usd in db.execute(sql, params)
+        (place, miner_ip, *kinds[kind_id], highest if kinds[kind_id][2] == "kW" else total, usd)
+        for place, miner_ip, kind_id, total, highest, usd in db.execute(sql, params)
     ]
 
 

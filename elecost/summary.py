@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
@@ -206,21 +206,23 @@ def export_rows(db: Database, start_s: int | None, end_s: int | None) -> list[Co
 def miner_totals(
     db: Database, start_s: int, end_s: int, location: str | None, with_lines: bool = True
 ) -> list[tuple[str, CostRecord]]:
-    """Each miner's totals over [start_s, end_s), added up by SQLite: a fleet has many rows.
+    """Each miner's totals over [start_s, end_s), added up by SQLite: a fleet has many rows. A name
+    found at several locations (private addresses repeat from site to site) is a miner at each,
+    labelled "name (location)"; the groups come location by location.
 
     Whole local days come from the daily rollups `record` keeps, only the hours at the span's
     edges from the rows: a month's summary reads a day per miner, not 24 rows and their lines.
     """
-    lines: dict[str, list[Line]] = {}
+    lines: dict[tuple[str, str], list[Line]] = {}
     sums = miner_line_sums(db, start_s, end_s, location) if with_lines else []
-    for name, charge, label, unit, part, period, tier, quantity, usd in sums:
+    for place, name, charge, label, unit, part, period, tier, quantity, usd in sums:
         line = Line(charge, label, stored_decimal(quantity), unit, stored_decimal(usd), part, period, tier)
-        lines.setdefault(name, []).append(line)
+        lines.setdefault((place, name), []).append(line)
+    rows = miner_sums(db, start_s, end_s, location)
+    names = Counter(row[0] for row in rows)
     groups = []
-    for row in miner_sums(db, start_s, end_s, location):
-        miner_ip, rate_name, place, first, last, kwh, peak, energy, demand, service = row
-        record = _summed(
-            rate_name, place, miner_ip, first, last, (kwh, peak, energy, demand, service), lines.get(miner_ip, [])
-        )
-        groups.append((miner_ip, record))
+    for miner_ip, rate_name, place, first, last, kwh, peak, energy, demand, service in rows:
+        amounts = (kwh, peak, energy, demand, service)
+        record = _summed(rate_name, place, miner_ip, first, last, amounts, lines.get((place, miner_ip), []))
+        groups.append((miner_ip if names[miner_ip] == 1 else f"{miner_ip} ({place})", record))
     return groups

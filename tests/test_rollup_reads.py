@@ -172,9 +172,45 @@ def test_whole_days_of_one_location_are_summed_miner_by_miner_without_a_sort(
     db.execute = logged  # type: ignore[method-assign]
     end = START + 4 * 86_400 + 3_600  # Oct 31 to Nov 3, Nov 1 of 25 hours
     rows = sums(db, START, end, None)
-    assert sorted({row[0] for row in rows}) == ["a", "b", "c"]
-    assert [row[0] for row in rows] == sorted(row[0] for row in rows)
+    miners = [row[0] if sums is miner_sums else row[1] for row in rows]
+    assert sorted(set(miners)) == ["a", "b", "c"]
+    assert miners == sorted(miners)
     sql, params = statements[-1]
     plan = [row[-1] for row in execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()]
     assert any(f"USING COVERING INDEX {index}" in step for step in plan), plan
     assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
+def test_a_miner_name_at_two_locations_is_two_miners(elecost_db: Path, tmp_path: Path) -> None:
+    """Private addresses repeat from site to site: miner "a" in Texas and "a" in Arkansas are two
+    miners in `summary --by miner`, each with its own location, kWh and lines (they were one group,
+    at the first location, with both miners' money)."""
+    db = open_db(elecost_db)
+    tariffs = [load_tariff_file(EXAMPLES / name) for name in ("texas_industrial.yaml", "entergy_arkansas_lps_tou.yaml")]
+    add_rates(db, tariffs)
+    for tariff in tariffs:
+        activate_rate(db, tariff.name)
+    lines = ["timestamp,miner,location,power_w"]
+    for hour in range(49):  # 48 hours from local midnight (the last reading ends the one before it)
+        at = START + hour * 3600
+        lines += [f"{at},a,West Texas Site,3000", f"{at},b,West Texas Site,2000", f"{at},a,Arkansas Mine,1000"]
+    (tmp_path / "two.csv").write_text("\n".join(lines) + "\n")
+    import_readings(db, [tmp_path / "two.csv"])
+    record_costs(db)
+    db.close()
+    span = ("--from", "2026-10-31", "--to", "2026-11-02")
+    ours, theirs = both_ways(elecost_db, "summary", "--by", "miner", *span)
+    assert ours == theirs
+    assert isinstance(ours, dict)
+    groups = {(g["group"], g["location"], g["miner_ip"]): g for g in ours["groups"]}
+    assert list(groups) == [
+        ("a (Arkansas Mine)", "Arkansas Mine", "a"),
+        ("a (West Texas Site)", "West Texas Site", "a"),
+        ("b", "West Texas Site", "b"),
+    ]
+    kwh = [g["total_kwh"] for g in groups.values()]
+    assert kwh == [49.0, 147.0, 98.0]  # 2 days and the 25-hour Nov 1: 49 hours at 1, 3 and 2 kW
+    for group in groups.values():
+        assert sum(line["quantity"] for line in group["lines"] if line["charge"] == "energy") == group["total_kwh"]
+    one = runner.invoke(app, ["summary", "--by", "miner", "--location", "Arkansas Mine", "--json", *span])
+    assert [g["group"] for g in json.loads(one.stdout)["groups"]] == ["a"]
