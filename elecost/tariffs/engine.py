@@ -53,7 +53,7 @@ from elecost.tariffs.usage import (
     Load,
     MilliLoad,
     Tally,
-    add_tallies,
+    add_tally,
     by_hour,
     clip,
     clock_phase_s,
@@ -200,11 +200,22 @@ def _price(
     window_phase = clock_phase_s(zone, low, window_s)
     first_hour = hours[0][0] - (hours[0][0] + clock_phase_s(zone, low, HOUR_S)) % HOUR_S
 
-    tallies = {name: tally(rows, cut, window_s, window_phase) for name, rows in clipped.items()}
-    if "" in tallies:
-        meter_energy, meter_windows = tallies.pop("")
-    else:
-        meter_energy, meter_windows = add_tallies(tallies.values())
+    metered = "" in clipped
+    meter: Tally = ({}, {})  # the meter's readings' tally, or its miners' added up
+    tallies: dict[str, Tally] = {}
+    miner_peaks: dict[str, dict[int, float]] = {}
+    for name, own in clipped.items():
+        energy, windows = tally(own, cut, window_s, window_phase)
+        if not name:
+            meter = (energy, windows)
+            continue
+        if not metered:
+            add_tally(meter, (energy, windows))
+        if kind_id is not None:  # the store's rows need only a miner's hourly peaks: its windows are let go
+            miner_peaks[name] = float_hourly_peaks_kw(windows, window_s, low, high, first_hour)
+            windows = {}  # a 10,000-miner month's windows: 1.4 GB a billing period
+        tallies[name] = (energy, windows)
+    meter_energy, meter_windows = meter
     with decimal.localcontext(DECIMAL_CONTEXT):
         peaks = demand_peaks_kw(tariff, zone, meter_windows, window_s, low, high)
         meter_rows = _meter_rows(
@@ -223,17 +234,7 @@ def _price(
         rows = list(meter_rows)
         if kind_id is not None:
             float_rows = _float_rows(
-                tariff,
-                zone,
-                tallies,
-                meter_rows,
-                meter_energy,
-                hours,
-                rates,
-                reporting,
-                "" in clipped,
-                kind_id,
-                (window_s, low, high, first_hour),
+                tariff, zone, tallies, miner_peaks, meter_rows, meter_energy, hours, rates, reporting, metered, kind_id
             )
             return rows, peaks, float_rows
         if miner_rows and tallies:  # `tallies` holds the miners' now (the meter's was taken out)
@@ -244,7 +245,7 @@ def _price(
                 rows.extend(
                     _miner_rows(tariff, zone, name, energy, own_peaks, hours, meter_rows, shared, reporting, rates)
                 )
-            rows.extend(_overhead_rows(tariff, meter_rows, rows[len(meter_rows) :], "" in clipped, reporting))
+            rows.extend(_overhead_rows(tariff, meter_rows, rows[len(meter_rows) :], metered, reporting))
     return rows, peaks, []
 
 
@@ -541,6 +542,7 @@ def _float_rows(
     tariff: Tariff,
     zone: ZoneInfo,
     tallies: Mapping[str, Tally],
+    own_peaks: Mapping[str, Mapping[int, float]],
     meter_rows: Sequence[CostRecord],
     meter_energy: Mapping[tuple[int, int], int],
     hours: list[tuple[int, int]],
@@ -548,9 +550,9 @@ def _float_rows(
     reporting: Mapping[int, int],
     metered: bool,
     kind_id: Callable[[KindKey], int],
-    windowing: tuple[int, int, int, int],
 ) -> list[FloatRow]:
-    """`_miner_rows` and `_overhead_rows` in floats, for the store (see `price_hours_for_store`).
+    """`_miner_rows` and `_overhead_rows` in floats, for the store (see `price_hours_for_store`),
+    from each miner's energy tally and its hourly peaks [kW] (`own_peaks`).
 
     The same rules: a miner pays its own energy at its period's rate and its riders, and its share
     (by energy, or equally in an hour without any) of the meter's other lines; the overhead rows
@@ -598,13 +600,12 @@ def _float_rows(
         for index, rider in enumerate(tariff.riders)
     ]
     months = [datetime.fromtimestamp(start, UTC).astimezone(zone).month for start, _ in hours] if riders else []
-    window_s, low, high, first_hour = windowing
     per_kwh = 1 / float(MILLIWATT_SECONDS_PER_KWH)
     out: list[FloatRow] = []
     by_hour_rows: dict[int, list[FloatRow]] = {}
     for name in sorted(tallies):
-        energy, windows = tallies[name]
-        peaks = float_hourly_peaks_kw(windows, window_s, low, high, first_hour)
+        energy = tallies[name][0]
+        peaks = own_peaks[name]
         mws_by_hour: dict[int, int] = {}
         parts_by_hour: dict[int, list[tuple[int, int]]] = {}
         for (hour, part), amount in energy.items():

@@ -2,7 +2,8 @@
 
 Built for fleets (thousands of miners, millions of readings): loads come as (start_s, end_s,
 power_mw) integer tuples (from the store packed in columns, `PackedLoads`), and energy is summed
-exactly in milliwatt-seconds with one pass over each miner's loads. Every charge is priced from these two tallies (see `elecost.tariffs.engine`).
+exactly in milliwatt-seconds with one pass over each miner's loads. Every charge is priced from
+these two tallies (see `elecost.tariffs.engine`).
 """
 
 from __future__ import annotations
@@ -183,15 +184,14 @@ def tally(loads: Sequence[MilliLoad], pieces: list[Piece], window_s: int, phase_
     return energy, windows
 
 
-def add_tallies(tallies: Iterable[Tally]) -> Tally:
-    energy: dict[tuple[int, int], int] = {}
-    windows: dict[int, int] = {}
-    for part_energy, part_windows in tallies:
-        for key, amount in part_energy.items():
-            energy[key] = energy.get(key, 0) + amount
-        for window, amount in part_windows.items():
-            windows[window] = windows.get(window, 0) + amount
-    return energy, windows
+def add_tally(into: Tally, part: Tally) -> None:
+    """Add `part` into `into` (the meter's tally as the sum of its miners')."""
+    energy, windows = into
+    part_energy, part_windows = part
+    for key, amount in part_energy.items():
+        energy[key] = energy.get(key, 0) + amount
+    for window, amount in part_windows.items():
+        windows[window] = windows.get(window, 0) + amount
 
 
 def hourly_peaks_kw(
