@@ -6,7 +6,7 @@ Python. Inline SVG beat a JavaScript charting library on both counts that matter
 operator opens from a mail or a share: a chart library inlined costs ~200 kB before any data,
 and the browser must run it before anything shows; SVG costs a few bytes a bar and paints as
 the page parses. Every name (tariffs, periods, miners, locations) is escaped: any of them may
-hold markup. Money is rounded to cents here, when drawn, as in `elecost.report`.
+hold markup. Money is rounded to cents here, when drawn, as in `elecost.report_data`.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ straight from the contract's words over whole billing periods, with none of the 
 Instants are integer UTC epoch seconds; power is Decimal watts. Energy is summed exactly as
 watt-seconds (joules) and turned into kWh and money once per billing period and price period, so
 splitting a span into pieces never changes its cost. Money stays Decimal at full precision;
-rounding to cents happens only where it is shown (elecost.report).
+rounding to cents happens only where it is shown (elecost.report_data).
 
 Charges, per billing period (see docs/tariffs.md):
 - energy: each price period's kWh x its rate; tiered tariffs price the period's kWh by block,

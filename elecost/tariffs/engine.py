@@ -12,7 +12,7 @@ The rows add up by construction:
   peak, fixed charges and the minimum bill. A meter hour with no energy is shared equally by the
   miners reporting in it.
 Instants are integer UTC epoch seconds; money stays Decimal at full precision; rounding to cents
-happens only where it is shown (elecost.report).
+happens only where it is shown (elecost.report_data).
 """
 
 from __future__ import annotations
