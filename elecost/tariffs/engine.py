@@ -52,6 +52,7 @@ from elecost.tariffs.usage import (
     MILLIWATT_SECONDS_PER_KWH,
     Load,
     MilliLoad,
+    PackedLoads,
     Tally,
     add_tally,
     by_hour,
@@ -119,7 +120,8 @@ def price_hours(
     only the hours from `within` on are made: tiers continue from the energy so far, and each
     demand charge is spread at its billed kW so far or the new one, whichever is higher.
     """
-    rows, _, _ = _price(tariff, loads, period_start_s, period_end_s, within, miner_rows, prior, context, span)
+    packed = _packed(loads)
+    rows, _, _ = _price(tariff, packed, period_start_s, period_end_s, within, miner_rows, prior, context, span)
     return rows
 
 
@@ -147,14 +149,19 @@ def price_hours_for_store(
     lines adding up to its amounts; `kind_id` gives a line kind's stored id.
     """
     meter, _, rows = _price(
-        tariff, loads, period_start_s, period_end_s, within, True, prior, context, None, kind_id=kind_id
+        tariff, _packed(loads), period_start_s, period_end_s, within, True, prior, context, None, kind_id=kind_id
     )
     return meter, rows
 
 
+def _packed(loads: Mapping[str, Sequence[MilliLoad]]) -> dict[str, PackedLoads]:
+    """Loads packed once for all the billing periods priced from them (the store's come packed)."""
+    return {name: PackedLoads.of(rows) for name, rows in loads.items()}
+
+
 def _price(
     tariff: Tariff,
-    loads: Mapping[str, Sequence[MilliLoad]],
+    loads: Mapping[str, PackedLoads],
     period_start_s: int,
     period_end_s: int,
     within: tuple[int, int] | None,
@@ -184,11 +191,7 @@ def _price(
         return [], [], []
     # Loads were cut to the period; the tally counts only what falls in [low, high): a span given,
     # or the meter's readings where they end before (or start after) the miners'.
-    clipped = {
-        name: inside
-        for name, rows in clipped.items()
-        if (inside := rows if rows[0][0] >= low and rows[-1][1] <= high else clip(rows, low, high))
-    }
+    clipped = {name: inside for name, rows in clipped.items() if (inside := clip(rows, low, high))}
     hours = local_hours(zone, low, high)
     rates: list[Decimal] | None = None
     if tariff.index is not None:
@@ -237,7 +240,7 @@ def _price(
                 tariff, zone, tallies, miner_peaks, meter_rows, meter_energy, hours, rates, reporting, metered, kind_id
             )
             return rows, peaks, float_rows
-        if miner_rows and tallies:  # `tallies` holds the miners' now (the meter's was taken out)
+        if miner_rows and tallies:  # the miners' tallies (the meter's readings' is not among them)
             shared = _shared_lines(meter_rows, tariff.laddered)
             for name in sorted(tallies):
                 energy, windows = tallies[name]
@@ -756,6 +759,7 @@ def bill_periods(
     share of the per-period charges. Ratchets look back at the peaks of the periods billed here
     before (and at `context.ratchet_kw` for those before the loads).
     """
+    loads = _packed(loads)
     present = [rows for rows in loads.values() if rows]
     if span is not None:
         low, high = span
@@ -794,7 +798,7 @@ def demand_peaks_of_period(
     """Each demand charge's own peak [kW] in a billing period (for ratchets looking back at it)."""
     # Peaks need no prices: an index tariff is tallied against one stand-in price interval.
     context = Context(prices=((period_start_s, period_end_s, ZERO),)) if tariff.index is not None else NO_CONTEXT
-    _, peaks, _ = _price(tariff, loads, period_start_s, period_end_s, None, False, None, context, None)
+    _, peaks, _ = _price(tariff, _packed(loads), period_start_s, period_end_s, None, False, None, context, None)
     return peaks or [ZERO] * len(tariff.all_demand_charges)
 
 

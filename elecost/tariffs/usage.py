@@ -82,9 +82,8 @@ class PackedLoads(Sequence[MilliLoad]):
         return self.starts[index], self.ends[index], self.powers[index]
 
 
-def clip(loads: Sequence[MilliLoad], low: int, high: int) -> PackedLoads:
+def clip(packed: PackedLoads, low: int, high: int) -> PackedLoads:
     """The loads inside [low, high), the ones across its edges cut there (loads are sorted)."""
-    packed = PackedLoads.of(loads)
     starts, ends = packed.starts, packed.ends
     first = max(bisect_left(starts, low) - 1, 0)  # the last load starting before `low`
     while first < len(starts) and ends[first] <= low:
