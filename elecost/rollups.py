@@ -628,15 +628,17 @@ def miner_line_sums(db: Database, start_s: int, end_s: int, location: str | None
         "ON l.cost_id = c.id",
         by_miner=True,
     )
-    # The kinds are named here, not joined: a join had SQLite sort the fleet-month's 5,000 sums again.
-    kinds = line_kinds(db)
     sql = (
         f"{with_parts} SELECT location, miner_ip, kind_id, coalesce(sum(quantity), 0), max(quantity), "
         "coalesce(sum(usd), 0) FROM parts GROUP BY location, miner_ip, kind_id ORDER BY location, miner_ip, kind_id"
     )
+    sums = db.execute(sql, params).fetchall()
+    # The kinds are named here, not joined (a join had SQLite sort the fleet-month's 5,000 sums again),
+    # and read after the sums: a kind a `record` adds meanwhile is then among them.
+    kinds = line_kinds(db)
     return [
         (place, miner_ip, *kinds[kind_id], highest if kinds[kind_id][2] == "kW" else total, usd)
-        for place, miner_ip, kind_id, total, highest, usd in db.execute(sql, params)
+        for place, miner_ip, kind_id, total, highest, usd in sums
     ]
 
 

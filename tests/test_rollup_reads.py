@@ -175,7 +175,7 @@ def test_whole_days_of_one_location_are_summed_miner_by_miner_without_a_sort(
     miners = [row[0] if sums is miner_sums else row[1] for row in rows]
     assert sorted(set(miners)) == ["a", "b", "c"]
     assert miners == sorted(miners)
-    sql, params = statements[-1]
+    sql, params = next(statement for statement in reversed(statements) if "parts AS" in statement[0])
     plan = [row[-1] for row in execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()]
     assert any(f"USING COVERING INDEX {index}" in step for step in plan), plan
     assert not any("TEMP B-TREE" in step for step in plan), plan
