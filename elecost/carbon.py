@@ -24,6 +24,7 @@ from elecost.carbon_store import carbon_zones, energy_rows, intensity_intervals,
 from elecost.db import Database
 from elecost.mining import ProfitRow
 from elecost.prices import SeriesRow, parse_micro, read_series
+from elecost.rownames import miner_labels
 
 DAY_S = 86_400
 ZERO = Decimal(0)
@@ -201,7 +202,12 @@ def summary_carbon(
         key: Callable[[str, str, int], str]
         if by == "miner":
             miner_rows = energy_rows(db, start_s, end_s, miners=True, location=location)
-            rows, key = (miner_rows, lambda _, who, __: who) if miner_rows else (rows, lambda *_: "(whole meter)")
+            labels = miner_labels((place, who) for place, who, *_ in miner_rows)
+            rows, key = (
+                (miner_rows, lambda place, who, _: labels[(place, who)])
+                if miner_rows
+                else (rows, lambda *_: "(whole meter)")
+            )
         elif by == "location":
             key = lambda place, _, __: place  # noqa: E731
         else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from elecost.db import Database
 from elecost.errors import UsageError
 from elecost.rollups import meter_days, miner_line_sums, miner_sums
+from elecost.rownames import miner_labels
 from elecost.store import cost_records, cost_totals, query_cost_rows, stored_decimal
 from elecost.tariffs.charges import Line
 from elecost.tariffs.records import CostRecord, combine
@@ -207,8 +208,8 @@ def miner_totals(
     db: Database, start_s: int, end_s: int, location: str | None, with_lines: bool = True
 ) -> list[tuple[str, CostRecord]]:
     """Each miner's totals over [start_s, end_s), added up by SQLite: a fleet has many rows. A name
-    found at several locations (private addresses repeat from site to site) is a miner at each,
-    labelled "name (location)"; the groups come location by location.
+    found at several locations is a miner at each (`rownames.miner_labels`); the groups come
+    location by location.
 
     Whole local days come from the daily rollups `record` keeps, only the hours at the span's
     edges from the rows: a month's summary reads a day per miner, not 24 rows and their lines.
@@ -219,10 +220,10 @@ def miner_totals(
         line = Line(charge, label, stored_decimal(quantity), unit, stored_decimal(usd), part, period, tier)
         lines.setdefault((place, name), []).append(line)
     rows = miner_sums(db, start_s, end_s, location)
-    names = Counter(row[0] for row in rows)
+    labels = miner_labels((row[2], row[0]) for row in rows)
     groups = []
     for miner_ip, rate_name, place, first, last, kwh, peak, energy, demand, service in rows:
         amounts = (kwh, peak, energy, demand, service)
         record = _summed(rate_name, place, miner_ip, first, last, amounts, lines.get((place, miner_ip), []))
-        groups.append((miner_ip if names[miner_ip] == 1 else f"{miner_ip} ({place})", record))
+        groups.append((labels[(place, miner_ip)], record))
     return groups

@@ -297,3 +297,26 @@ def test_by_period_weighs_each_tou_period_energy(write: Write) -> None:
     # Off-Peak: 00-07 at 100 g, 21-24 at 500 g; Peak: 07-12 at 100 g, 12-21 at 500 g; 3 kWh an hour
     assert [(g["group"], g["co2_kg"]) for g in data["groups"]] == [("Off-Peak", 6.6), ("Peak", 15.0)]
     assert (data["co2_kg"], data["co2_uncovered_kwh"]) == (21.6, 0.0)
+
+
+def test_a_miner_name_at_two_sites_has_its_own_co2(write: Write) -> None:
+    """m1 and m2 run at two sites: `summary --by miner` has four miners, each with its own kg CO2
+    under the same label as its costs (a name at two locations is labelled "name (location)")."""
+    fall_back_site(write)
+    other = FLAT.replace("site", "other").replace("Flat Chicago", "Flat Chicago Two")
+    assert run("rate", "add", str(write("other.yaml", other)))[0] == 0
+    assert run("rate", "activate", "Flat Chicago Two")[0] == 0
+    rows = ["timestamp,miner,power_w,duration_s"]
+    for hour in range(25):
+        rows += [f"{DAY_START + hour * 3600},m1,1000,3600", f"{DAY_START + hour * 3600},m2,2000,3600"]
+    assert run("readings", "import", str(write("other.csv", "\n".join(rows) + "\n")), "--location", "other")[0] == 0
+    assert run("record")[0] == 0
+    assert run("carbon", "import", str(write("z.csv", day_series(skip=()))), "--zone", "Z")[0] == 0
+    groups = summary("--by", "miner")["groups"]
+    # 23 hours at 400 g, one at 1000 g and one at 100 g: 10.3 kg at 1 kW, 20.6 kg at 2 kW
+    assert [(g["group"], g["location"], g["co2_kg"]) for g in groups] == [
+        ("m1 (other)", "other", 10.3),
+        ("m2 (other)", "other", 20.6),
+        ("m1 (site)", "site", 10.3),
+        ("m2 (site)", "site", 20.6),
+    ]
