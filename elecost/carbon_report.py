@@ -7,15 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-from rich.table import Table
 
 from elecost.carbon import Carbon, CarbonSummary, ProfitCarbon
 from elecost.carbon_store import ZoneSummary, gco2_per_kwh
 from elecost.instants import iso, local_minute
 from elecost.mining import ProfitRow
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 MICRO = Decimal("0.000001")
 
@@ -49,6 +50,8 @@ def zones_json(summaries: Sequence[ZoneSummary], bindings: dict[str, str], zone:
 
 
 def zones_table(summaries: Sequence[ZoneSummary], bindings: dict[str, str], zone: ZoneInfo) -> Table | str:
+    from rich.table import Table  # here: the data paths load no Rich
+
     if not summaries:
         return "No carbon intensity series yet: `elecost carbon import FILE --zone Z`."
     table = Table(title=f"Carbon intensity series ({zone.key})", title_justify="left")
@@ -85,6 +88,8 @@ def intensities_json(intervals: Sequence[tuple[int, int, int]], zone: ZoneInfo) 
 
 
 def intensities_table(name: str, intervals: Sequence[tuple[int, int, int]], zone: ZoneInfo) -> Table | str:
+    from rich.table import Table  # here: the data paths load no Rich
+
     if not intervals:
         return f"No intensities of zone {name!r} in that span."
     table = Table(title=f"Carbon intensity of {name} ({zone.key})", title_justify="left")
@@ -119,6 +124,8 @@ def add_summary_carbon(data: dict[str, Any], rows: list[dict[str, Any]], summary
 
 def summary_carbon_table(summary: CarbonSummary, labels: Sequence[str], by: str) -> Table:
     """kg CO2 per group with the total, and the kWh no intensity covers."""
+    from rich.table import Table  # here: the data paths load no Rich
+
     table = Table(title=f"CO2 by {by}", title_justify="left")
     table.add_column(by)
     table.add_column("kWh", justify="right")
@@ -147,6 +154,8 @@ def profit_carbon_keys(carbon: ProfitCarbon | None) -> dict[str, float | None]:
 
 def profit_carbon_table(rows: Sequence[ProfitRow], carbon: dict[tuple[str | None, str], ProfitCarbon]) -> Table:
     """kg CO2 a day and per BTC mined, per miner and location (bold)."""
+    from rich.table import Table  # here: the data paths load no Rich
+
     table = Table(title="CO2 per day and per BTC mined", title_justify="left")
     table.add_column("miner")
     table.add_column("kg CO2/day", justify="right")

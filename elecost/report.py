@@ -15,7 +15,7 @@ from rich.segment import Segment
 from rich.table import Table
 
 from elecost.instants import iso, span_text
-from elecost.report_data import cents, number
+from elecost.report_data import money_text, number
 from elecost.tariffs.records import DECIMAL_CONTEXT
 
 if TYPE_CHECKING:
@@ -32,10 +32,6 @@ if TYPE_CHECKING:
     from elecost.tariffs.records import CostRecord
 
 
-def _money(amount: Decimal) -> str:
-    return f"{cents(amount):,.2f}"
-
-
 def breakdown_table(record: CostRecord, zone: ZoneInfo, title: str) -> Table:
     """One cost record as a two-column table: energy by period, charges, total."""
     span = f"{span_text(record.period_start_s, record.period_end_s, zone)} ({number(record.duration_hours):g} h)"
@@ -44,13 +40,13 @@ def breakdown_table(record: CostRecord, zone: ZoneInfo, title: str) -> Table:
     table.add_column("kWh / kW", justify="right")
     table.add_column("USD", justify="right")
     for line in record.lines:
-        table.add_row(f"{line.charge.replace('_', ' ')}: {line.label}", _quantity(line), _money(line.usd))
-    table.add_row("energy", f"{number(record.energy_kwh):,.3f} kWh", _money(record.energy_cost_usd))
+        table.add_row(f"{line.charge.replace('_', ' ')}: {line.label}", _quantity(line), money_text(line.usd))
+    table.add_row("energy", f"{number(record.energy_kwh):,.3f} kWh", money_text(record.energy_cost_usd))
     table.add_row("average rate", f"{number(record.avg_rate_usd_per_kwh):.6f} $/kWh", "")
-    table.add_row("demand charge", f"peak {number(record.peak_power_kw):,.3f} kW", _money(record.demand_charge_usd))
-    table.add_row("service charge", "", _money(record.service_charge_usd))
+    table.add_row("demand charge", f"peak {number(record.peak_power_kw):,.3f} kW", money_text(record.demand_charge_usd))
+    table.add_row("service charge", "", money_text(record.service_charge_usd))
     table.add_section()
-    table.add_row("total", "", _money(record.total_cost_usd), style="bold")
+    table.add_row("total", "", money_text(record.total_cost_usd), style="bold")
     if record.partial:
         table.caption = "part of a billing period: demand and service charges prorated by time"
         table.caption_justify = "left"
@@ -100,10 +96,10 @@ class _FittedRecords:
                 f"{number(record.energy_kwh):,.3f}",
                 f"{number(record.peak_power_kw):,.3f}",
                 f"{number(record.avg_rate_usd_per_kwh):.4f}",
-                _money(record.energy_cost_usd),
-                _money(record.demand_charge_usd),
-                _money(record.service_charge_usd),
-                _money(record.total_cost_usd),
+                money_text(record.energy_cost_usd),
+                money_text(record.demand_charge_usd),
+                money_text(record.service_charge_usd),
+                money_text(record.total_cost_usd),
             ]
             for index, record in enumerate(records)
         ]
@@ -120,10 +116,10 @@ class _FittedRecords:
                 f"{number(sum((r.energy_kwh for r in records), zero)):,.3f}",
                 "",
                 "",
-                _money(energy),
-                _money(demand),
-                _money(service),
-                _money(total),
+                money_text(energy),
+                money_text(demand),
+                money_text(service),
+                money_text(total),
             ]
         self.partial = any(record.partial for record in records) and label == "period"
 
@@ -244,11 +240,11 @@ def summary_view(summary: Summary, zone: ZoneInfo, by: str, span: str) -> list[R
         tou.add_column("kWh", justify="right")
         tou.add_column("USD", justify="right")
         for name, amount in total.tou_breakdown_usd.items():
-            tou.add_row(name, f"{number(total.tou_energy_kwh.get(name, Decimal(0))):,.3f}", _money(amount))
+            tou.add_row(name, f"{number(total.tou_energy_kwh.get(name, Decimal(0))):,.3f}", money_text(amount))
         parts.append(tou)
     parts.append(
-        f"Run rate (last 7 days of records): ${_money(summary.daily_cost_usd)} a day, "
-        f"${_money(summary.monthly_cost_usd)} a month (30 days)"
+        f"Run rate (last 7 days of records): ${money_text(summary.daily_cost_usd)} a day, "
+        f"${money_text(summary.monthly_cost_usd)} a month (30 days)"
     )
     return parts
 
@@ -273,7 +269,7 @@ def bill_view(rows: Sequence[tuple[Tariff, CostRecord]]) -> list[RenderableType]
             label = _row_label(record, zone, "period")
             for line in record.lines:
                 breakdown.add_row(
-                    label, f"{line.charge.replace('_', ' ')}: {line.label}", _quantity(line), _money(line.usd)
+                    label, f"{line.charge.replace('_', ' ')}: {line.label}", _quantity(line), money_text(line.usd)
                 )
         if breakdown.row_count:
             parts.append(breakdown)
@@ -317,9 +313,9 @@ def profit_table(rows: Sequence[ProfitRow], network: Network) -> RenderableType:
             row.miner_ip or f"all at {row.location}",
             f"{number(row.hashrate_th):,.1f}",
             f"{number(row.efficiency_j_per_th):.2f}",
-            _money(row.revenue_usd_per_day),
-            _money(row.cost_usd_per_day),
-            _money(row.margin_usd_per_day),
+            money_text(row.revenue_usd_per_day),
+            money_text(row.cost_usd_per_day),
+            money_text(row.margin_usd_per_day),
             f"{number(row.break_even_usd_per_kwh(network)):.4f}",
             row.cost_source.replace("recorded", "rows").replace("nameplate", "plate"),
         ]
@@ -383,8 +379,8 @@ def curtail_table(plan: Sequence[Curtailment], zone: ZoneInfo) -> Table | str:
             f"{item.location}: {shown}" if several else shown,
             f"{number(item.price_usd_per_kwh):.4f}",
             f"{number(item.energy_saved_kwh):,.3f}",
-            _money(item.cost_saved_usd),
-            _money(item.revenue_forgone_usd),
+            money_text(item.cost_saved_usd),
+            money_text(item.revenue_forgone_usd),
         )
     charges = sorted({name for item in plan for name in item.demand_charges})
     if charges:
@@ -396,16 +392,6 @@ def curtail_table(plan: Sequence[Curtailment], zone: ZoneInfo) -> Table | str:
     return table
 
 
-def budget_line(status: BudgetStatus) -> str:
-    """One line a cron mail makes readable."""
-    who = status.location or "all locations"
-    verdict = "OVER BUDGET" if status.over else "within budget"
-    return (
-        f"{who}, {status.month}: forecast ${_money(status.forecast_usd)} vs budget ${_money(status.monthly_usd)} "
-        f"({verdict}; month to date ${_money(status.month_to_date_usd)})"
-    )
-
-
 def budget_table(statuses: Sequence[BudgetStatus]) -> Table:
     """Budgets, month to date and forecasts."""
     table = Table(title="Budgets", title_justify="left")
@@ -415,9 +401,9 @@ def budget_table(statuses: Sequence[BudgetStatus]) -> Table:
         table.add_row(
             status.location or "(all)",
             status.month,
-            _money(status.monthly_usd),
-            _money(status.month_to_date_usd),
-            _money(status.forecast_usd),
+            money_text(status.monthly_usd),
+            money_text(status.month_to_date_usd),
+            money_text(status.forecast_usd),
             "OVER" if status.over else "ok",
         )
     return table

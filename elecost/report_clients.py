@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rich.table import Table
-
 from elecost.instants import iso
-from elecost.report import _money
-from elecost.report_data import cell, number, record_json, usd
+from elecost.report_data import cell, money_text, number, record_json, usd
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
+
+    from rich.table import Table
 
     from elecost.clients import ClientSummary
 
@@ -35,6 +34,8 @@ def client_summary_json(summary: ClientSummary, zone: ZoneInfo) -> dict[str, Any
 
 def client_table(summary: ClientSummary, zone: ZoneInfo, span: str) -> Table:
     """A row per client, its own kWh and cost beside its share of the overhead, and the meter's total."""
+    from rich.table import Table  # here: the rows as data load no Rich
+
     total = summary.total
     dates = f"{iso(total.period_start_s, zone)[:10]} to {iso(total.period_end_s, zone)[:10]}"
     table = Table(title=f"Costs by client, {span} ({dates})", title_justify="left")
@@ -46,14 +47,14 @@ def client_table(summary: ClientSummary, zone: ZoneInfo, span: str) -> Table:
         table.add_row(
             client.client,
             f"{number(record.energy_kwh - client.overhead_kwh):,.3f}",
-            _money(record.total_cost_usd - client.overhead_usd),
+            money_text(record.total_cost_usd - client.overhead_usd),
             f"{number(client.overhead_kwh):,.3f}",
-            _money(client.overhead_usd),
+            money_text(client.overhead_usd),
             f"{number(record.energy_kwh):,.3f}",
-            _money(record.energy_cost_usd),
-            _money(record.demand_charge_usd),
-            _money(record.service_charge_usd),
-            _money(record.total_cost_usd),
+            money_text(record.energy_cost_usd),
+            money_text(record.demand_charge_usd),
+            money_text(record.service_charge_usd),
+            money_text(record.total_cost_usd),
         )
     table.add_section()
     table.add_row(
@@ -63,10 +64,10 @@ def client_table(summary: ClientSummary, zone: ZoneInfo, span: str) -> Table:
         "",
         "",
         f"{number(total.energy_kwh):,.3f}",
-        _money(total.energy_cost_usd),
-        _money(total.demand_charge_usd),
-        _money(total.service_charge_usd),
-        _money(total.total_cost_usd),
+        money_text(total.energy_cost_usd),
+        money_text(total.demand_charge_usd),
+        money_text(total.service_charge_usd),
+        money_text(total.total_cost_usd),
     )
     return table
 

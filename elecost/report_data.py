@@ -37,6 +37,11 @@ def number(value: Decimal, step: Decimal = MICRO) -> float:
     return float(value.quantize(step, rounding=ROUND_HALF_UP)) + 0.0  # + 0.0: never a -0.0 in JSON or CSV
 
 
+def money_text(amount: Decimal) -> str:
+    """Money as tables and messages show it: cents, with thousands separated ("1,234.57")."""
+    return f"{cents(amount):,.2f}"
+
+
 def usd(amount: Decimal, exact: bool = False) -> float:
     """Money for JSON and CSV rows: in cents, or with `exact` (the `--csv` rows, contract section 4)
     to 6 decimals, so a spreadsheet's sums of them are exact to the cent."""
@@ -50,9 +55,6 @@ def record_json(record: CostRecord, zone: ZoneInfo, *, exact: bool = False) -> d
     `export`) keep full precision so that a spreadsheet's sum of them equals the bill to the cent.
     """
 
-    def money(amount: Decimal) -> float:
-        return number(amount) if exact else float(cents(amount)) + 0.0
-
     return {
         "rate_name": record.rate_name,
         "location": record.location,
@@ -64,12 +66,12 @@ def record_json(record: CostRecord, zone: ZoneInfo, *, exact: bool = False) -> d
         "avg_power_kw": number(record.avg_power_kw),
         "peak_power_kw": number(record.peak_power_kw),
         "avg_rate_usd_per_kwh": number(record.avg_rate_usd_per_kwh),
-        "energy_cost_usd": money(record.energy_cost_usd),
-        "demand_charge_usd": money(record.demand_charge_usd),
-        "service_charge_usd": money(record.service_charge_usd),
-        "total_cost_usd": money(record.total_cost_usd),
-        "tou_breakdown_usd": {k: money(v) for k, v in record.tou_breakdown_usd.items()},
-        "tier_breakdown_usd": {k: money(v) for k, v in record.tier_breakdown_usd.items()},
+        "energy_cost_usd": usd(record.energy_cost_usd, exact),
+        "demand_charge_usd": usd(record.demand_charge_usd, exact),
+        "service_charge_usd": usd(record.service_charge_usd, exact),
+        "total_cost_usd": usd(record.total_cost_usd, exact),
+        "tou_breakdown_usd": {k: usd(v, exact) for k, v in record.tou_breakdown_usd.items()},
+        "tier_breakdown_usd": {k: usd(v, exact) for k, v in record.tier_breakdown_usd.items()},
         "partial": record.partial,
         "lines": [line_json(line) for line in record.lines],
     }
@@ -140,6 +142,16 @@ def budget_json(status: BudgetStatus, *, exact: bool = False) -> dict[str, Any]:
         "forecast_usd": usd(status.forecast_usd, exact),
         "over_budget": status.over,
     }
+
+
+def budget_line(status: BudgetStatus) -> str:
+    """One line a cron mail makes readable."""
+    who = status.location or "all locations"
+    verdict = "OVER BUDGET" if status.over else "within budget"
+    return (
+        f"{who}, {status.month}: forecast ${money_text(status.forecast_usd)} vs budget "
+        f"${money_text(status.monthly_usd)} ({verdict}; month to date ${money_text(status.month_to_date_usd)})"
+    )
 
 
 def export_json(costs: Sequence[CostRecord], bills: Sequence[tuple[Tariff, CostRecord]], zone: ZoneInfo) -> str:

@@ -67,12 +67,41 @@ def test_summary_imports_no_chart_or_html_report(tmp_path: Path) -> None:
     loaded = modules_after("summary")
     assert "elecost.summary" in loaded
     assert not loaded & {"elecost.report_chart", "elecost.report_html", "elecost.mining", "elecost.report_rates"}
-    # Its data output loads no Rich: JSON is shaped by elecost.report_data alone.
-    for data in ("--json", "--csv"):
-        loaded = modules_after("summary", data)
-        assert "elecost.report_data" in loaded
-        assert not loaded & {"rich", "rich.console", "rich.table", "rich.segment", "rich.text"}
-        assert "elecost.report" not in loaded
+
+
+DATA_COMMANDS = [
+    ("summary", "--json"),
+    ("summary", "--csv"),
+    ("summary", "--by", "miner", "--json"),
+    ("summary", "--by", "client", "--json"),
+    ("costs", "--json"),
+    ("bill", "--json"),
+    ("profit", "--hashprice-usd-per-th-day", "0.05", "--json"),
+    ("miner", "list", "--json"),
+    ("budget", "show", "--json"),
+    ("info", "--json"),
+]
+
+
+def test_data_output_loads_no_rich(tmp_path: Path) -> None:
+    """--json and --csv are shaped by elecost.report_data alone: the tables' Rich (~10 ms) is not loaded."""
+    add_flat_tariff()
+    readings = tmp_path / "readings.csv"
+    readings.write_text(
+        "timestamp,miner,power_w\n2026-01-01T00:00:00Z,10.0.0.1,3000\n2026-01-01T01:00:00Z,10.0.0.1,3000\n"
+    )
+    for args in (
+        ["readings", "import", str(readings)],
+        ["record"],
+        ["miner", "add", "10.0.0.1", "--hashrate-th", "200", "--power-w", "3000", "--client", "Acme"],
+        ["budget", "set", "--monthly-usd", "500"],
+    ):
+        subprocess.run([sys.executable, "-m", "elecost", *args], check=True, capture_output=True)
+    for args in DATA_COMMANDS:
+        loaded = modules_after(*args)
+        assert "elecost.report_data" in loaded or args[0] in ("miner", "info"), args
+        assert not loaded & {"rich", "rich.console", "rich.table", "rich.segment", "rich.text"}, args
+        assert "elecost.report" not in loaded, args
 
 
 @pytest.mark.parametrize("args", [("--help",), ("--version",)])

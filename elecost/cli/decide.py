@@ -134,7 +134,6 @@ def miner_list(
     location: LocationOption = None, json_out: JsonOption = False, csv_out: CsvOption = False, db: DbOption = None
 ) -> None:
     """List the inventory."""
-    from elecost.report import miners_table
     from elecost.store import list_miners
 
     with exit_codes():
@@ -143,6 +142,8 @@ def miner_list(
         if wants_data:
             show_data([dict(m.__dict__) for m in miners], csv_out)
         else:
+            from elecost.report import miners_table
+
             show(miners_table(miners))
 
 
@@ -326,8 +327,7 @@ def budget_check(at: AtOption = None, json_out: JsonOption = False, db: DbOption
     """Exit 1, with a one-line message, when a forecast exceeds its budget."""
     from elecost.budget import budget_status
     from elecost.errors import CheckFailed
-    from elecost.report import budget_line
-    from elecost.report_data import budget_json
+    from elecost.report_data import budget_json, budget_line
 
     with exit_codes():
         database = open_database(db)

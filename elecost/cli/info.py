@@ -19,7 +19,6 @@ from elecost.cli.common import (
 def info(json_out: JsonOption = False, db: DbOption = None) -> None:
     """Which database, its size, its rates, the span of its readings and the last record."""
     from elecost.instants import iso
-    from elecost.report import facts_table
     from elecost.store import database_facts
 
     with exit_codes():
@@ -55,4 +54,6 @@ def info(json_out: JsonOption = False, db: DbOption = None) -> None:
         if json_out:
             show_json(data)
         else:
+            from elecost.report import facts_table
+
             show(facts_table(data))
