@@ -202,11 +202,12 @@ def _record_period(
     # (the billing period's end): a cron run touches one day, not the rest of the month.
     last = max([rows_end(db, location, hour, up_to) or hour, *(record.period_end_s for record in records[-1:])])
     days = local_days(zone, changed_from, last)
+    count = len(records) + len(miner_rows)  # the miner rows are let go as they are written
     with days_redone(db, location, days, changed_from, last, (hour, up_to)) as written:
         written.append(
             replace_cost_rows(db, location, hour, up_to, records, period_start, rate_id, now, miner_rows, tariff.name)
         )
-    return len(records) + len(miner_rows)
+    return count
 
 
 def _carry_demand(db: Database, tariff: Tariff, period_start: int, hour: int, records: list[CostRecord]) -> int | None:

@@ -763,7 +763,7 @@ def replace_cost_rows(
     billing_period_start_s: int,
     rate_id: int | None,
     now: str,
-    float_rows: Sequence[FloatRow] = (),
+    float_rows: list[FloatRow] | None = None,
     rate_name: str = "",
 ) -> WrittenRows:
     """Replace a location's cost rows in [start_s, end_s) by `records`, lines and all (caller's transaction),
@@ -771,6 +771,8 @@ def replace_cost_rows(
 
     Amounts are stored as REAL (about 1e-9 USD on a row); the derived averages are worked out in
     floats from them. Ids are given here, so each row's lines can be written in the same pass.
+    `float_rows` is emptied as its rows become the rows written: a fleet-month's 720,000 would
+    otherwise be held twice (~0.3 GB at 1,000 miners, 3 GB at 10,000).
     """
     old = f"SELECT c.id FROM place_miners m JOIN costs c ON {SPAN_OF_EACH}"
     for table, id_column in (("cost_lines", "cost_id"), ("costs", "id")):
@@ -816,8 +818,12 @@ def replace_cost_rows(
                 insert = "INSERT INTO line_kinds (charge, label, unit, part, period, tier) VALUES (?, ?, ?, ?, ?, ?)"
                 kind = kinds[key] = int(db.execute(f"{insert} RETURNING id", key).fetchone()[0])
             add_line((cost_id, position, kind, float(line.quantity), float(line.usd)))
-    next_id += len(records)
-    for cost_id, (miner, start, end, kwh, peak, energy, demand, service, lines) in enumerate(float_rows, next_id):
+    cost_id = next_id + len(records) - 1
+    pending = float_rows if float_rows is not None else []
+    pending.reverse()  # taken from the end, so each row is let go once written, in the order given
+    while pending:
+        miner, start, end, kwh, peak, energy, demand, service, lines = pending.pop()
+        cost_id += 1
         hours = (end - start) / 3600
         add_row(
             (
