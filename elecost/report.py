@@ -7,7 +7,7 @@ of the shown parts.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,7 @@ from rich.table import Table
 
 from elecost.instants import iso, span_text
 from elecost.report_data import money_text, number
-from elecost.tariffs.records import DECIMAL_CONTEXT
+from elecost.tariffs.records import combine
 
 if TYPE_CHECKING:
     # Named in annotations only: importing them would make `rate list` load the store's
@@ -105,21 +105,16 @@ class _FittedRecords:
         ]
         self.total: list[str] | None = None
         if len(records) > 1:
-            zero = Decimal(0)
-            with localcontext(DECIMAL_CONTEXT):  # the engine's precision: these sums never round
-                energy = sum((r.energy_cost_usd for r in records), zero)
-                demand = sum((r.demand_charge_usd for r in records), zero)
-                service = sum((r.service_charge_usd for r in records), zero)
-                total = energy + demand + service
+            total = combine(records)  # at the engine's precision: these sums never round
             self.total = [
                 "total",
-                f"{number(sum((r.energy_kwh for r in records), zero)):,.3f}",
+                f"{number(total.energy_kwh):,.3f}",
                 "",
                 "",
-                money_text(energy),
-                money_text(demand),
-                money_text(service),
-                money_text(total),
+                money_text(total.energy_cost_usd),
+                money_text(total.demand_charge_usd),
+                money_text(total.service_charge_usd),
+                money_text(total.total_cost_usd),
             ]
         self.partial = any(record.partial for record in records) and label == "period"
 

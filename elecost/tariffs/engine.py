@@ -120,8 +120,7 @@ def price_hours(
     only the hours from `within` on are made: tiers continue from the energy so far, and each
     demand charge is spread at its billed kW so far or the new one, whichever is higher.
     """
-    packed = _packed(loads)
-    rows, _, _ = _price(tariff, packed, period_start_s, period_end_s, within, miner_rows, prior, context, span)
+    rows, _, _ = _price(tariff, _packed(loads), period_start_s, period_end_s, within, miner_rows, prior, context, span)
     return rows
 
 
